@@ -1,0 +1,273 @@
+"""The archive application: one command method per action of the record lifecycle (DESIGN §3).
+
+Each command authorises the actor, loads the aggregate, calls one domain method and saves. Aggregates whose
+consistency spans two streams (a record and its numbering class) are saved together in one atomic `save`, so an
+item number is never given twice nor lost (DA/T 22-2015: 件号 without gaps or duplicates within a class).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
+
+from application.authorisation import Action, Actor, authorise
+from domain.archival_code import ArchivalCode, ClassKey
+from domain.errors import DomainError, InvalidValue
+from domain.numbering import ItemSequence
+from domain.records import Medium, Record, RetentionDecision
+from domain.scheme import ArchivingScheme
+from domain.transfers import Transfer
+from domain.users import Role, User
+from domain.values import Retention, SecurityLevel
+
+A = TypeVar("A")
+MapperFactory = Callable[[Transcoder], Mapper]
+
+
+class NotFound(DomainError):
+    """No such record (or one the actor may not see: the two are indistinguishable on purpose)."""
+
+
+class Conflict(DomainError):
+    """Someone else changed the same aggregate at the same moment; the caller may retry."""
+
+
+class Archive(Application):
+    name = "Archive"
+    snapshotting_intervals = {Record: 50, Transfer: 200, User: 50, ArchivingScheme: 50, ItemSequence: 500}
+
+    def __init__(self, env: dict[str, str] | None = None, *, mapper_factory: MapperFactory) -> None:
+        self._mapper_factory = mapper_factory
+        super().__init__(env)
+
+    def construct_mapper(self) -> Mapper:
+        return self._mapper_factory(self.construct_transcoder())
+
+    # -- loading ------------------------------------------------------------------------------------------------
+
+    def load(self, kind: type[A], aggregate_id: UUID, version: int | None = None) -> A:
+        try:
+            found = self.repository.get(aggregate_id, version=version)
+        except AggregateNotFoundError:
+            raise NotFound(f"no {kind.__name__.lower()} {aggregate_id}") from None
+        if not isinstance(found, kind):
+            raise NotFound(f"no {kind.__name__.lower()} {aggregate_id}")
+        return found
+
+    def record_for(self, actor: Actor, record_id: UUID, action: Action) -> Record:
+        """Load a record the actor may act on; above their clearance it does not exist for them."""
+        authorise(actor, action)
+        record = self.load(Record, record_id)
+        if not actor.may_see(record.security):
+            raise NotFound(f"no record {record_id}")
+        return record
+
+    def _save(self, *aggregates: Any) -> None:
+        try:
+            self.save(*aggregates)
+        except IntegrityError:
+            raise Conflict("the record was changed by someone else at the same time; reload and try again") from None
+
+    # -- users and scheme -------------------------------------------------------------------------------------
+
+    def register_user(
+        self, actor: Actor, *, username: str, roles: Sequence[Role], clearance: SecurityLevel, password_hash: str
+    ) -> UUID:
+        authorise(actor, Action.MANAGE_USERS)
+        user = User.register(username=username, roles=list(roles), clearance=clearance, password_hash=password_hash, actor=actor.id)
+        try:
+            self.save(user)
+        except IntegrityError:
+            raise InvalidValue(f"a user named {username!r} already exists") from None
+        return user.id
+
+    def find_user(self, username: str) -> User | None:
+        try:
+            return self.load(User, User.create_id(username=username))
+        except NotFound:
+            return None
+
+    def define_scheme(self, actor: Actor, *, fonds: str, fonds_name: str) -> UUID:
+        authorise(actor, Action.MANAGE_SCHEME)
+        scheme = ArchivingScheme.define(fonds=fonds, fonds_name=fonds_name, actor=actor.id)
+        try:
+            self.save(scheme)
+        except IntegrityError:
+            raise InvalidValue(f"fonds {fonds} already has an archiving scheme") from None
+        return scheme.id
+
+    def scheme_for(self, fonds: str) -> ArchivingScheme:
+        try:
+            return self.load(ArchivingScheme, ArchivingScheme.create_id(fonds=fonds))
+        except NotFound:
+            raise InvalidValue(f"fonds {fonds} has no archiving scheme: define it first (`archive scheme define`)") from None
+
+    # -- collection -------------------------------------------------------------------------------------------
+
+    def collect(
+        self, actor: Actor, *, title: str, source: str, medium: Medium = Medium.PAPER, originals: Sequence[dict] = (),
+        metadata: dict[str, str] | None = None, reason: str | None = None,
+    ) -> UUID:
+        authorise(actor, Action.COLLECT)
+        record = Record.collect(
+            title=title, source=source, medium=medium, actor=actor.id, originals=list(originals), metadata=metadata, reason=reason
+        )
+        self._save(record)
+        return record.id
+
+    def register_transfer(self, actor: Actor, *, department: str, expected: Sequence[str], transfer_id: UUID | None = None) -> UUID:
+        authorise(actor, Action.COLLECT)
+        transfer = Transfer.register(department=department, expected=list(expected), actor=actor.id, transfer_id=transfer_id)
+        try:
+            self.save(transfer)
+        except IntegrityError:
+            raise InvalidValue(f"transfer {transfer_id} is already registered") from None
+        return transfer.id
+
+    def receive_batch(
+        self, actor: Actor, transfer_id: UUID, items: Iterable[tuple[str, UUID, dict[str, Any]]]
+    ) -> list[UUID]:
+        """Collect many records of one transfer in ONE atomic save (batched import: hundreds of events per
+        transaction). Items already received are skipped, so an interrupted import can simply be run again."""
+        authorise(actor, Action.COLLECT)
+        transfer = self.load(Transfer, transfer_id)
+        records = []
+        for item, record_id, fields in items:
+            if item in transfer.received:
+                continue
+            record = Record.collect(record_id=record_id, actor=actor.id, transfer_id=transfer_id, **fields)
+            transfer.receive(record.id, item, actor=actor.id)
+            records.append(record)
+        if records:
+            self._save(transfer, *records)
+        return [r.id for r in records]
+
+    def check_receipt(self, actor: Actor, transfer_id: UUID) -> list[str]:
+        authorise(actor, Action.COLLECT)
+        transfer = self.load(Transfer, transfer_id)
+        transfer.check_receipt(actor=actor.id)
+        self._save(transfer)
+        return list(transfer.missing)
+
+    # -- cataloguing, review, appraisal -----------------------------------------------------------------------
+
+    def catalogue(
+        self, actor: Actor, record_id: UUID, *, fonds: str, category: str, year: int, org: str,
+        classification: str, retention: Retention | None = None, metadata: dict[str, str] | None = None,
+        reason: str | None = None,
+    ) -> ArchivalCode:
+        record = self.record_for(actor, record_id, Action.CATALOGUE)
+        scheme = self.scheme_for(fonds)
+        retention = retention or scheme.default_retention(org)
+        scheme.check_classification(category=category, org=org)
+        sequence, code = self._allocate(ClassKey(fonds, category, year, str(retention), org), record.id, actor)
+        record.catalogue(code, classification, actor=actor.id, metadata=metadata, reason=reason)
+        self._save(sequence, record)
+        return code
+
+    def _allocate(self, key: ClassKey, record_id: UUID, actor: Actor) -> tuple[ItemSequence, ArchivalCode]:
+        try:
+            sequence = self.load(ItemSequence, ItemSequence.id_for(key))
+        except NotFound:
+            sequence = ItemSequence.start(key)
+        return sequence, sequence.allocate(record_id, actor.id)
+
+    def annotate(self, actor: Actor, record_id: UUID, fields: dict[str, str], reason: str | None = None) -> None:
+        record = self.record_for(actor, record_id, Action.ANNOTATE)
+        record.annotate(fields, actor=actor.id, reason=reason)
+        self._save(record)
+
+    def correct(self, actor: Actor, record_id: UUID, fields: dict[str, str], reason: str) -> None:
+        record = self.record_for(actor, record_id, Action.ANNOTATE)
+        record.correct(fields, actor=actor.id, reason=reason)
+        self._save(record)
+
+    def review(self, actor: Actor, record_id: UUID, *, passed: bool, findings: Sequence[str] = (), reason: str | None = None) -> None:
+        record = self.record_for(actor, record_id, Action.REVIEW)
+        record.review(passed, actor=actor.id, findings=list(findings), reason=reason)
+        self._save(record)
+
+    def appraise(
+        self, actor: Actor, record_id: UUID, *, retention: Retention, security: SecurityLevel, reason: str | None = None
+    ) -> ArchivalCode:
+        """Set retention and 密级. A changed retention moves the record to another numbering class, so it gets
+        the next number there (the 档号 carries the retention code, DA/T 22-2015)."""
+        record = self.record_for(actor, record_id, Action.APPRAISE)
+        current = record.code
+        if current is None or current.retention == str(retention):
+            record.appraise(retention, security, actor=actor.id, reason=reason)
+            self._save(record)
+            return current  # type: ignore[return-value]
+        key = ClassKey(current.fonds, current.category, current.year, str(retention), current.org)
+        sequence, code = self._allocate(key, record.id, actor)
+        record.appraise(retention, security, actor=actor.id, code=code, reason=reason)
+        self._save(sequence, record)
+        return code
+
+    # -- digitisation -------------------------------------------------------------------------------------------
+
+    def scan(self, actor: Actor, record_id: UUID, pages: Sequence[dict], batch_id: str | None = None) -> None:
+        record = self.record_for(actor, record_id, Action.SCAN)
+        record.scan(list(pages), actor=actor.id, batch_id=batch_id)
+        self._save(record)
+
+    def process(self, actor: Actor, record_id: UUID, pages: Sequence[dict], parameters: dict[str, Any]) -> None:
+        record = self.record_for(actor, record_id, Action.PROCESS)
+        record.process(list(pages), parameters, actor=actor.id)
+        self._save(record)
+
+    def pass_qc(self, actor: Actor, record_id: UUID, metrics: dict | None = None, override_reason: str | None = None) -> None:
+        record = self.record_for(actor, record_id, Action.QC)
+        record.pass_qc(actor=actor.id, metrics=metrics, override_reason=override_reason)
+        self._save(record)
+
+    def fail_qc(self, actor: Actor, record_id: UUID, failures: dict[str, list[str]], metrics: dict | None = None) -> None:
+        record = self.record_for(actor, record_id, Action.QC)
+        record.fail_qc(failures, actor=actor.id, metrics=metrics)
+        self._save(record)
+
+    def request_rework(self, actor: Actor, record_id: UUID, pages: Sequence[int], reason: str | None = None) -> None:
+        record = self.record_for(actor, record_id, Action.QC)
+        record.request_rework(list(pages), actor=actor.id, reason=reason)
+        self._save(record)
+
+    def recognise_text(self, actor: Actor, record_id: UUID, *, text_sha256: str, confidence: dict, engine: str) -> None:
+        record = self.record_for(actor, record_id, Action.OCR)
+        record.recognise_text(text_sha256, confidence, engine, actor=actor.id)
+        self._save(record)
+
+    def ingest(self, actor: Actor, record_id: UUID, *, package: str, locations: Sequence[str]) -> None:
+        record = self.record_for(actor, record_id, Action.INGEST)
+        record.ingest(package, list(locations), actor=actor.id)
+        self._save(record)
+
+    # -- after ingest -----------------------------------------------------------------------------------------
+
+    def reclassify(
+        self, actor: Actor, record_id: UUID, *, reason: str, security: SecurityLevel | None = None,
+        classification: str | None = None,
+    ) -> None:
+        record = self.record_for(actor, record_id, Action.RECLASSIFY)
+        record.reclassify(actor=actor.id, reason=reason, security=security, classification=classification)
+        self._save(record)
+
+    def review_retention(
+        self, actor: Actor, record_id: UUID, *, decision: RetentionDecision, reason: str, retention: Retention | None = None
+    ) -> None:
+        record = self.record_for(actor, record_id, Action.DISPOSE)
+        record.review_retention(decision, actor=actor.id, reason=reason, retention=retention)
+        self._save(record)
+
+    def approve_disposal(self, actor: Actor, record_id: UUID, reason: str) -> None:
+        record = self.record_for(actor, record_id, Action.DISPOSE)
+        record.approve_disposal(actor=actor.id, reason=reason)
+        self._save(record)
+
+    def destroy(self, actor: Actor, record_id: UUID, reason: str, certificate: str | None = None) -> None:
+        record = self.record_for(actor, record_id, Action.DISPOSE)
+        record.destroy(actor=actor.id, reason=reason, certificate=certificate)
+        self._save(record)

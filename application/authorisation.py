@@ -1,0 +1,84 @@
+"""Who may do what (DESIGN §6). Every decision is taken here, so the CLI, the UI and the API cannot disagree."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from domain.users import Role
+from domain.values import SecurityLevel
+
+
+class Forbidden(Exception):
+    """The actor may not do this. The message never names a record the actor may not see."""
+
+
+class Action(str, enum.Enum):
+    MANAGE_USERS = "manage_users"
+    MANAGE_SCHEME = "manage_scheme"
+    COLLECT = "collect"
+    CATALOGUE = "catalogue"
+    ANNOTATE = "annotate"
+    REVIEW = "review"
+    APPRAISE = "appraise"
+    SCAN = "scan"
+    PROCESS = "process"
+    QC = "qc"
+    OCR = "ocr"
+    INGEST = "ingest"
+    RECLASSIFY = "reclassify"
+    DISPOSE = "dispose"
+    READ = "read"
+    READ_HISTORY = "read_history"
+    AUDIT_LEDGER = "audit_ledger"
+
+
+_R = Role
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.MANAGE_USERS: frozenset({_R.ADMIN}),
+    Action.MANAGE_SCHEME: frozenset({_R.ADMIN, _R.ARCHIVIST}),
+    Action.COLLECT: frozenset({_R.ARCHIVIST}),
+    Action.CATALOGUE: frozenset({_R.ARCHIVIST}),
+    Action.ANNOTATE: frozenset({_R.ARCHIVIST, _R.DIGITISER}),
+    Action.REVIEW: frozenset({_R.ARCHIVIST, _R.APPRAISER}),
+    Action.APPRAISE: frozenset({_R.APPRAISER}),
+    Action.SCAN: frozenset({_R.DIGITISER}),
+    Action.PROCESS: frozenset({_R.DIGITISER}),
+    Action.QC: frozenset({_R.DIGITISER, _R.ARCHIVIST}),
+    Action.OCR: frozenset({_R.DIGITISER}),
+    Action.INGEST: frozenset({_R.ARCHIVIST}),
+    Action.RECLASSIFY: frozenset({_R.APPRAISER}),
+    Action.DISPOSE: frozenset({_R.APPRAISER, _R.ARCHIVIST}),
+    Action.READ: frozenset({_R.ARCHIVIST, _R.DIGITISER, _R.APPRAISER, _R.READER, _R.COMPLIANCE}),
+    Action.READ_HISTORY: frozenset({_R.ARCHIVIST, _R.APPRAISER, _R.COMPLIANCE}),
+    Action.AUDIT_LEDGER: frozenset({_R.AUDITOR, _R.COMPLIANCE}),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person (or the local operator, `system`) on whose behalf a command runs."""
+
+    id: str
+    username: str
+    roles: frozenset[Role]
+    clearance: SecurityLevel
+
+    def may(self, action: Action) -> bool:
+        return self.is_system or bool(self.roles & PERMISSIONS[action])
+
+    def may_see(self, level: SecurityLevel) -> bool:
+        return self.is_system or level <= self.clearance
+
+    @property
+    def is_system(self) -> bool:
+        return self.id == "system"
+
+
+# The local operator: whoever runs the CLI on the server already holds the keys and the database files.
+SYSTEM = Actor("system", "system", frozenset(), SecurityLevel.TOP_SECRET)
+
+
+def authorise(actor: Actor, action: Action) -> None:
+    if not actor.may(action):
+        raise Forbidden(f"{actor.username} may not {action.value.replace('_', ' ')}")

@@ -1,0 +1,134 @@
+"""The composition root: the one place where adapters are wired into the application (DESIGN §2)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from eventsourcing.persistence import MapperDeserialisationError, OperationalError
+from sqlalchemy.exc import OperationalError as SQLOperationalError
+
+from application.archive import Archive
+from application.authorisation import SYSTEM, Forbidden
+from application.history import History
+from domain.users import Role
+from domain.values import SecurityLevel
+from domain.errors import DomainError
+from infrastructure.config import ConfigurationError, Settings
+from infrastructure.db import make_engine
+from infrastructure.eventstore import stored_snapshots
+from infrastructure.ledger.audit import AuditReport, LedgerAudit
+from infrastructure.ledger.ledger import LedgerError, MerkleLedger
+from infrastructure.ledger.verify import VerificationReport, verify_export
+from infrastructure.migrations import upgrade
+from infrastructure.passwords import Argon2idHasher
+from infrastructure.signed_mapper import SigningMapper
+from infrastructure.scheduler import start_scheduler
+from infrastructure.signing import KeyRing, KeyRingError
+
+INITIAL_ADMIN = "admin"
+
+# Failures caused by input, configuration or the data itself: the entry points report them as one clear line
+# (CLI) or a 4xx (HTTP) instead of a traceback.
+EXPECTED_ERRORS: tuple[type[Exception], ...] = (
+    DomainError, Forbidden, ConfigurationError, KeyRingError, LedgerError, MapperDeserialisationError,
+    OperationalError, SQLOperationalError, OSError, ValueError,
+)
+
+
+@dataclass
+class InitResult:
+    home: Path
+    key_id: str
+    admin_created: bool
+    admin_password_file: Path
+
+
+class Services:
+    """Everything the CLI and the web layer use, built lazily from Settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.passwords = Argon2idHasher()
+
+    @cached_property
+    def keyring(self) -> KeyRing:
+        return KeyRing(self.settings.keys_dir, self.settings.signing_key)
+
+    @cached_property
+    def engine(self):  # type: ignore[no-untyped-def]
+        return make_engine(self.settings.readmodel_url())
+
+    @cached_property
+    def archive(self) -> Archive:
+        keyring = self.keyring
+        return Archive(self.settings.eventstore_env(), mapper_factory=lambda t: SigningMapper(t, keyring))
+
+    @cached_property
+    def ledger(self) -> MerkleLedger:
+        return MerkleLedger(self.engine, self.keyring, self.archive.recorder, self.archive.mapper, self.settings.witness_path)
+
+    @cached_property
+    def history(self) -> History:
+        return History(self.archive, self.ledger)
+
+    def audit(self) -> AuditReport:
+        return LedgerAudit(self.ledger, lambda: stored_snapshots(self.archive.snapshots)).run()
+
+    @staticmethod
+    def verify_export(directory: Path, witness: Path | None = None, progress=None) -> VerificationReport:  # type: ignore[no-untyped-def]
+        return verify_export(directory, witness=witness, workers=max(1, os.cpu_count() or 1), progress=progress)
+
+    @classmethod
+    def from_env(cls) -> Services:
+        return cls(Settings.from_env())
+
+    def start_background(self) -> Any:
+        """The serving process's jobs: follow the log into the ledger, sign checkpoints on a schedule."""
+        return start_scheduler([
+            ("ledger-follow", self.ledger.catch_up, 2),
+            ("ledger-checkpoint", self.ledger.checkpoint, self.settings.checkpoint_interval),
+        ])
+
+    def close(self) -> None:
+        if "archive" in self.__dict__:
+            self.archive.close()
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
+
+def initialise(settings: Settings | None = None) -> InitResult:
+    """Create ARCHIVE_HOME, the signing key, the schemas and the first administrator. Safe to run again."""
+    settings = settings or Settings.from_env()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    keyring = KeyRing.create(settings.keys_dir, settings.signing_key)
+    services = Services(settings)
+    try:
+        upgrade(services.engine)
+        password_file = settings.home / "initial-admin-password"
+        created = False
+        if services.archive.find_user(INITIAL_ADMIN) is None:
+            password = secrets.token_urlsafe(12)
+            services.archive.register_user(
+                SYSTEM, username=INITIAL_ADMIN, roles=[Role.ADMIN], clearance=SecurityLevel.TOP_SECRET,
+                password_hash=services.passwords.hash(password),
+            )
+            fd = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(password + "\n")
+            created = True
+        return InitResult(settings.home, keyring.active_key_id, created, password_file)
+    finally:
+        services.close()
+
+
+def migrate(settings: Settings | None = None) -> None:
+    services = Services(settings or Settings.from_env())
+    try:
+        upgrade(services.engine)
+    finally:
+        services.close()

@@ -1,0 +1,34 @@
+"""Ports: the few things the application needs from infrastructure, as small Protocols."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Protocol
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+class SealIndex(Protocol):
+    """Where an event sits in the Merkle ledger."""
+
+    def sealed_versions(self, stream: str) -> dict[int, int]: ...
+
+
+class Ledger(SealIndex, Protocol):
+    def catch_up(self, batch_size: int = 500, progress: Any = None) -> int: ...
+
+    def checkpoint(self, *, force: bool = False) -> dict[str, Any]: ...
+
+    def latest_checkpoint(self) -> dict[str, Any] | None: ...
+
+    def export(self, directory: Path, progress: Any = None) -> dict[str, Any]: ...
+
+    def size(self) -> int: ...
+
+    def inclusion_proof(self, seq: int, size: int) -> dict[str, Any]: ...
+
+    def consistency_proof(self, first: int, second: int) -> dict[str, Any]: ...

@@ -1,0 +1,1 @@
+"""The archive domain: aggregates, events and value objects. Imports nothing but the stdlib and eventsourcing.domain."""

@@ -1,0 +1,1 @@
+"""Adapters: event store settings, signing, ledger storage, read models, search, blobs, imaging."""

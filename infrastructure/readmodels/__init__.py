@@ -1,0 +1,1 @@
+"""Read models: SQL projections of the event stream (catalogue, logs, statistics)."""

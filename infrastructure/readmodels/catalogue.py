@@ -1,0 +1,131 @@
+"""The catalogue projection: one row per record (and its pages), written from the Record aggregate's own state.
+
+Rather than re-implement the lifecycle rules in SQL, the projection advances Record aggregates with the events'
+own `mutate` (the same code the event store replays) and writes the resulting state. Aggregates stay in a bounded
+cache between batches; a miss loads the aggregate at the version just before the event.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, delete
+
+from domain.records import Record
+from infrastructure.readmodels.sql import upsert
+from infrastructure.readmodels.tables import catalogue, catalogue_pages
+
+RECORD_TOPIC_PREFIX = Record.__module__ + ":Record."
+
+
+def is_record_event(event: Any) -> bool:
+    return type(event).__qualname__.startswith("Record.") and type(event).__module__ == Record.__module__
+
+
+class AggregateCache:
+    """Aggregates advanced event by event; `load(id, version)` fills a miss from the event store."""
+
+    def __init__(self, load: Callable[[UUID, int], Any], size: int = 20000) -> None:
+        self._load = load
+        self._size = size
+        self._items: OrderedDict[UUID, Any] = OrderedDict()
+
+    def advance(self, event: Any) -> Any:
+        aggregate = self._items.pop(event.originator_id, None)
+        if aggregate is not None and aggregate.version != event.originator_version - 1:
+            aggregate = None  # out of step (another writer, a rollback): reload
+        if aggregate is None and event.originator_version > 1:
+            aggregate = self._load(event.originator_id, event.originator_version - 1)
+        aggregate = event.mutate(aggregate)
+        self._items[event.originator_id] = aggregate
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
+        return aggregate
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
+def _date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def catalogue_row(record: Record) -> dict[str, Any]:
+    code = record.code
+    metadata = dict(record.metadata or {})
+    return {
+        "record_id": str(record.id),
+        "state": record.state.value,
+        "title": record.title,
+        "source": record.source,
+        "medium": record.medium.value,
+        "code": str(code) if code else None,
+        "fonds": code.fonds if code else metadata.get("fonds"),
+        "category": code.category if code else metadata.get("category"),
+        "year": code.year if code else None,
+        "org": code.org if code else None,
+        "item": code.item if code else None,
+        "classification": record.classification,
+        "retention": str(record.retention) if record.retention else (code.retention if code else None),
+        "security": int(record.security),
+        "doc_number": metadata.get("doc_number"),
+        "responsible": metadata.get("responsible"),
+        "date": _date(metadata.get("date")),
+        "page_count": len(record.pages or {}),
+        "ocr_status": "done" if record.text_sha256 else "none",
+        "storage_status": "ingested" if record.package else ("destroyed" if record.state.value == "destroyed" else "none"),
+        "transfer_id": str(record.transfer_id) if record.transfer_id else None,
+        "metadata": metadata,
+        "created_at": record.created_on.isoformat(),
+        "updated_at": record.modified_on.isoformat(),
+        "version": record.version,
+    }
+
+
+def page_rows(record: Record) -> list[dict[str, Any]]:
+    failures = record.qc_failures or {}
+    rows = []
+    for no, page in sorted((record.pages or {}).items()):
+        reasons = failures.get(str(no), [])
+        rows.append({
+            "record_id": str(record.id), "no": int(no), "sha256": page.get("sha256", ""),
+            "derivative_sha256": page.get("derivative_sha256"),
+            "qc_status": "failed" if reasons else page.get("qc_status", "pending"), "qc_reasons": reasons,
+        })
+    return rows
+
+
+class CatalogueProjection:
+    name = "catalogue"
+
+    def __init__(self, load: Callable[[UUID, int], Any]) -> None:
+        self.cache = AggregateCache(load)
+
+    def apply(self, conn: Connection, events: Sequence[Any]) -> None:
+        touched: dict[UUID, Record] = {}
+        try:
+            for event in events:
+                if is_record_event(event):
+                    touched[event.originator_id] = self.cache.advance(event)
+            self.write(conn, list(touched.values()))
+        except Exception:
+            self.cache.clear()  # the transaction rolls back: cached states may be ahead of the table
+            raise
+
+    @staticmethod
+    def write(conn: Connection, records: Sequence[Record]) -> None:
+        if not records:
+            return
+        upsert(conn, catalogue, [catalogue_row(r) for r in records])
+        ids = [str(r.id) for r in records]
+        conn.execute(delete(catalogue_pages).where(catalogue_pages.c.record_id.in_(ids)))
+        pages = [row for r in records for row in page_rows(r)]
+        if pages:
+            conn.execute(catalogue_pages.insert(), pages)

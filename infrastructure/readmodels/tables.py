@@ -1,0 +1,80 @@
+"""Read-model tables (created and changed only by the Alembic migrations in alembic/versions)."""
+
+from sqlalchemy import JSON, BigInteger, Column, Date, Index, Integer, MetaData, SmallInteger, String, Table, Text
+
+metadata = MetaData()
+
+# One row per record: what the catalogue, the queues and the classification tree read.
+catalogue = Table(
+    "catalogue",
+    metadata,
+    Column("record_id", String(36), primary_key=True),
+    Column("state", String(24), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("medium", String(16), nullable=False),
+    Column("code", String(64), unique=True),
+    Column("fonds", String(16)),
+    Column("category", String(8)),
+    Column("year", Integer),
+    Column("org", String(16)),
+    Column("item", Integer),
+    Column("classification", String(200)),
+    Column("retention", String(8)),
+    Column("security", SmallInteger, nullable=False),
+    Column("doc_number", String(100)),
+    Column("responsible", String(200)),
+    Column("date", Date),
+    Column("page_count", Integer, nullable=False),
+    Column("ocr_status", String(16), nullable=False),
+    Column("storage_status", String(16), nullable=False),
+    Column("transfer_id", String(36)),
+    Column("metadata", JSON, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_catalogue_state_security", "state", "security"),
+    Index("ix_catalogue_class", "fonds", "category", "year", "org"),
+)
+
+catalogue_pages = Table(
+    "catalogue_pages",
+    metadata,
+    Column("record_id", String(36), primary_key=True),
+    Column("no", Integer, primary_key=True, autoincrement=False),
+    Column("sha256", String(64), nullable=False),
+    Column("derivative_sha256", String(64)),
+    Column("qc_status", String(16), nullable=False),
+    Column("qc_reasons", JSON, nullable=False),
+)
+
+# Who looked at or searched for what (DESIGN §3: accesses and searches are events; these are their projections).
+access_log = Table(
+    "access_log",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),  # the event's notification id
+    Column("at", String(40), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("user_id", String(36), nullable=False),
+    Column("user_group", String(32), nullable=False),
+    Column("record_id", String(36), nullable=False),
+    Column("action", String(16), nullable=False),  # viewed | downloaded | denied
+    Column("purpose", Text),
+    Column("category", String(8)),
+    Index("ix_access_log_record", "record_id"),
+    Index("ix_access_log_day", "day"),
+)
+
+search_log = Table(
+    "search_log",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", String(40), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("user_id", String(36), nullable=False),
+    Column("user_group", String(32), nullable=False),
+    Column("query", Text, nullable=False),
+    Column("filters", JSON, nullable=False),
+    Column("hits", Integer, nullable=False),
+    Index("ix_search_log_day", "day"),
+)

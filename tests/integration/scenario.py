@@ -1,0 +1,41 @@
+"""A small, realistic history to audit: a fonds, staff, and records moved through the first workflow steps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from application.authorisation import SYSTEM, Actor
+from application.bootstrap import Services
+from domain.users import Role
+from domain.values import Retention, SecurityLevel
+
+
+@dataclass
+class Scenario:
+    archivist: Actor
+    appraiser: Actor
+    records: list[UUID] = field(default_factory=list)
+
+
+def staff(services: Services, username: str, role: Role, clearance: SecurityLevel = SecurityLevel.SECRET) -> Actor:
+    user_id = services.archive.register_user(
+        SYSTEM, username=username, roles=[role], clearance=clearance, password_hash="not-a-real-hash"
+    )
+    return Actor(str(user_id), username, frozenset({role}), clearance)
+
+
+def build(services: Services, records: int = 3) -> Scenario:
+    archive = services.archive
+    archive.define_scheme(SYSTEM, fonds="Z109", fonds_name="示例市档案馆")
+    scenario = Scenario(staff(services, "wang.archivist", Role.ARCHIVIST), staff(services, "li.appraiser", Role.APPRAISER))
+    for n in range(records):
+        record_id = archive.collect(scenario.archivist, title=f"关于2011年档案工作的通知（{n}）", source="办公室")
+        archive.catalogue(
+            scenario.archivist, record_id, fonds="Z109", category="WS", year=2011, org="BGS",
+            classification="办公室/通知", retention=Retention.parse("D30"),
+        )
+        archive.review(scenario.archivist, record_id, passed=True)
+        archive.appraise(scenario.appraiser, record_id, retention=Retention.parse("D30"), security=SecurityLevel.INTERNAL)
+        scenario.records.append(record_id)
+    return scenario

@@ -1,0 +1,345 @@
+"""The `archive` command line. Scripts and auditors depend on these names and outputs: keep them stable.
+
+Commands that create something print its id. Every error is one line on stderr and a non-zero exit:
+1 = the command ran and found a fault or refused the input; 2 = bad usage (click's own).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import sys
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from application.authorisation import SYSTEM, Actor, Forbidden
+from application.bootstrap import EXPECTED_ERRORS, Services, initialise, migrate
+from application.history import parse_moment
+from domain.errors import DomainError
+from domain.users import Role
+from domain.values import SecurityLevel
+
+TRANSFER_NAMESPACE = uuid.UUID("6f1c3d4e-2a7b-5c8d-9e0f-a1b2c3d4e5f6")
+
+
+class ArchiveGroup(click.Group):
+    """Turns every expected failure into one readable line and exit 1 — never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as error:  # noqa: BLE001 - the boundary: classify, print, exit
+            if not _expected(error):
+                raise
+            click.echo(f"error: {error}", err=True)
+            ctx.exit(1)
+
+
+def _expected(error: Exception) -> bool:
+    return isinstance(error, EXPECTED_ERRORS)
+
+
+def services(ctx: click.Context) -> Services:
+    if ctx.obj is None:
+        ctx.obj = Services.from_env()
+        ctx.call_on_close(ctx.obj.close)
+    return ctx.obj
+
+
+def actor_option(func: Callable) -> Callable:
+    return click.option("--as", "as_user", metavar="USERNAME", help="act as this user (default: the local operator)")(func)
+
+
+def resolve_actor(svc: Services, username: str | None) -> Actor:
+    if username is None:
+        return SYSTEM
+    user = svc.archive.find_user(username)
+    if user is None or not user.enabled:
+        raise Forbidden(f"no enabled user named {username!r}")
+    return Actor(str(user.id), user.username, frozenset(user.roles), user.clearance)
+
+
+def emit(data: Any, as_json: bool, text: Callable[[], None]) -> None:
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        text()
+
+
+@click.group(cls=ArchiveGroup)
+@click.version_option(package_name="records-archive")
+def main() -> None:
+    """Event-sourced records archive (档案电子化归档). Data lives in ARCHIVE_HOME (default ./var)."""
+
+
+@main.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create ARCHIVE_HOME, the signing key, the database schemas and the first administrator."""
+    result = initialise()
+    click.echo(f"archive home: {result.home}")
+    click.echo(f"signing key: {result.key_id}")
+    if result.admin_created:
+        click.echo(f"first administrator: admin (password in {result.admin_password_file})")
+
+
+@main.command(name="migrate")
+def migrate_command() -> None:
+    """Apply the read-model migrations (Alembic)."""
+    migrate()
+    click.echo("read models are at the latest schema")
+
+
+# -- users ---------------------------------------------------------------------------------------------------
+
+
+@main.group()
+def user() -> None:
+    """Manage users."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--clearance", default="public", show_default=True, help="公开/内部/秘密/机密/绝密 or public…top_secret")
+@click.option("--password-stdin", is_flag=True, required=True, help="read the password from standard input")
+@actor_option
+@click.pass_context
+def user_add(ctx: click.Context, name: str, roles: tuple[str, ...], clearance: str, password_stdin: bool, as_user: str | None) -> None:
+    """Register a user; prints the user id."""
+    password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < 10:
+        raise click.UsageError("the password must have at least 10 characters")
+    svc = services(ctx)
+    user_id = svc.archive.register_user(
+        resolve_actor(svc, as_user), username=name, roles=[Role(r) for r in roles],
+        clearance=SecurityLevel.parse(clearance), password_hash=svc.passwords.hash(password),
+    )
+    click.echo(str(user_id))
+
+
+# -- keys ------------------------------------------------------------------------------------------------------
+
+
+@main.group()
+def keys() -> None:
+    """Signing keys."""
+
+
+@keys.command("rotate")
+@click.pass_context
+def keys_rotate(ctx: click.Context) -> None:
+    """Make a new signing key; old keys stay listed so their signatures still verify. Prints the new key id."""
+    svc = services(ctx)
+    svc.ledger.checkpoint()  # seal everything signed with the old key first
+    click.echo(svc.keyring.rotate())
+
+
+@keys.command("list")
+@click.pass_context
+def keys_list(ctx: click.Context) -> None:
+    """Print the public keys (the keys.json of an export)."""
+    click.echo(json.dumps({"keys": services(ctx).keyring.public_keys()}, indent=2))
+
+
+# -- the ledger --------------------------------------------------------------------------------------------------
+
+
+@main.group()
+def ledger() -> None:
+    """The signed Merkle ledger (RFC 9162)."""
+
+
+@ledger.command("checkpoint")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def ledger_checkpoint(ctx: click.Context, as_json: bool) -> None:
+    """Seal pending events and sign a checkpoint (tree head)."""
+    head = services(ctx).ledger.checkpoint()
+    emit(head, as_json, lambda: click.echo(f"size {head['size']} root {head['root']} at {head['timestamp']}"))
+
+
+@ledger.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_context
+def ledger_export(ctx: click.Context, directory: Path) -> None:
+    """Write entries.jsonl, checkpoints.jsonl and keys.json for an offline audit."""
+    svc = services(ctx)
+    with click.progressbar(length=svc.ledger.size() + svc.ledger.pending(), label="exporting", file=sys.stderr) as bar:
+        head = svc.ledger.export(directory, progress=bar.update)
+    click.echo(f"exported {head['size']} entries to {directory} (root {head['root']})")
+
+
+@ledger.command("verify")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--witness", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="checkpoints kept elsewhere (an earlier export's checkpoints.jsonl, the witness folder)")
+@click.option("--json", "as_json", is_flag=True)
+def ledger_verify(directory: Path, witness: Path | None, as_json: bool) -> None:
+    """Verify an export offline: signatures, hashes, roots, checkpoint consistency. Exit 0 only if all verify."""
+    state = {"bar": None}
+
+    def progress(done: int, total: int) -> None:
+        if state["bar"] is None:
+            state["bar"] = click.progressbar(length=total, label="verifying", file=sys.stderr)
+            state["bar"].__enter__()
+        state["bar"].update(done - state["bar"].pos)
+
+    report = Services.verify_export(directory, witness=witness, progress=None if as_json else progress)
+    if state["bar"] is not None:
+        state["bar"].__exit__(None, None, None)
+    data = {"ok": report.ok, "entries": report.entries, "checkpoints": report.checkpoints,
+            "first_bad_seq": report.first_bad_seq, "reason": report.reason, "root": report.root}
+    emit(data, as_json, lambda: click.echo(
+        f"OK: {report.entries} entries, {report.checkpoints} checkpoints, root {report.root}" if report.ok
+        else f"FAILED at seq {report.first_bad_seq}: {report.reason}"))
+    sys.exit(0 if report.ok else 1)
+
+
+@ledger.command("audit")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def ledger_audit(ctx: click.Context, as_json: bool) -> None:
+    """Compare the live event store with its ledger: changed, missing, extra or reordered events."""
+    report = services(ctx).audit()
+    data = {"ok": report.ok, "events": report.events, "sealed": report.sealed, "snapshots": report.snapshots,
+            "findings": [f.as_json() for f in report.findings]}
+
+    def text() -> None:
+        for finding in report.findings:
+            where = f"seq {finding.seq}" if finding.seq else (f"{finding.stream} v{finding.version}" if finding.stream else "ledger")
+            click.echo(f"{finding.kind.upper()}: {where}: {finding.detail}")
+        click.echo(("OK" if report.ok else "FAILED") + f": {report.events} events, {report.sealed} sealed, {report.snapshots} snapshots")
+
+    emit(data, as_json, text)
+    sys.exit(0 if report.ok else 1)
+
+
+# -- history and time travel ------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("record_id", type=click.UUID)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def history(ctx: click.Context, record_id: uuid.UUID, as_json: bool) -> None:
+    """The events of a record (or any aggregate): version, type, time, actor, signature and ledger status."""
+    items = services(ctx).history.events(record_id)
+
+    def text() -> None:
+        for item in items:
+            sealed = f"seq {item.seq}" if item.seq else "not sealed yet"
+            reason = f"  reason: {item.reason}" if item.reason else ""
+            click.echo(f"v{item.version:<3} {item.at:32} {item.type:28} {item.actor:36} {item.signature:8} {sealed}{reason}")
+
+    emit([i.as_json() for i in items], as_json, text)
+    if any(i.signature != "valid" for i in items):
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("record_id", type=click.UUID)
+@click.option("--version", "version", type=click.IntRange(min=1), help="state after this version")
+@click.option("--as-of", "as_of", metavar="TIME", help="state at this moment (ISO 8601; a date means its end, UTC)")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def show(ctx: click.Context, record_id: uuid.UUID, version: int | None, as_of: str | None, as_json: bool) -> None:
+    """A record's state now, after a version, or as of a moment."""
+    if version and as_of:
+        raise click.UsageError("give --version or --as-of, not both")
+    state = services(ctx).history.state(record_id, version=version, as_of=parse_moment(as_of) if as_of else None)
+    emit(state, as_json, lambda: [click.echo(f"{k:16} {json.dumps(v, ensure_ascii=False)}") for k, v in state.items()])
+
+
+# -- schemes and transfers ------------------------------------------------------------------------------------------
+
+
+@main.group()
+def scheme() -> None:
+    """Archiving schemes (归档方案), one per fonds."""
+
+
+@scheme.command("define")
+@click.argument("fonds")
+@click.argument("name")
+@actor_option
+@click.pass_context
+def scheme_define(ctx: click.Context, fonds: str, name: str, as_user: str | None) -> None:
+    """Define the archiving scheme of a fonds (全宗) with the standard categories; prints its id."""
+    svc = services(ctx)
+    click.echo(str(svc.archive.define_scheme(resolve_actor(svc, as_user), fonds=fonds, fonds_name=name)))
+
+
+@main.group()
+def transfer() -> None:
+    """Hand-overs from departments (移交)."""
+
+
+@transfer.command("import")
+@click.argument("listing", type=click.File("rb"))
+@click.option("--department", required=True, help="the department handing the records over")
+@click.option("--batch", default=500, show_default=True, type=click.IntRange(1, 5000), help="records per transaction")
+@actor_option
+@click.pass_context
+def transfer_import(ctx: click.Context, listing: io.BufferedReader, department: str, batch: int, as_user: str | None) -> None:
+    """Register a transfer from its hand-over list (UTF-8 CSV with `item` and `title` columns; other columns become
+    metadata) and collect its records. Prints the transfer id, then each record id once it is stored.
+    Running it again with the same list resumes where it stopped."""
+    raw = listing.read()
+    rows = _listing_rows(raw, department)
+    svc = services(ctx)
+    actor = resolve_actor(svc, as_user)
+    transfer_id = uuid.uuid5(TRANSFER_NAMESPACE, department + "\0" + hashlib.sha256(raw).hexdigest())
+    if svc.archive.repository.contains(transfer_id) is False:
+        svc.archive.register_transfer(actor, department=department, expected=[r[0] for r in rows], transfer_id=transfer_id)
+    click.echo(str(transfer_id))
+    for start in range(0, len(rows), batch):
+        items = [(item, uuid.uuid5(transfer_id, item), fields) for item, fields in rows[start:start + batch]]
+        for record_id in svc.archive.receive_batch(actor, transfer_id, items):
+            click.echo(str(record_id))
+        sys.stdout.flush()
+
+
+def _listing_rows(raw: bytes, department: str) -> list[tuple[str, dict[str, Any]]]:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise click.UsageError(f"the list is not UTF-8 (byte {error.start})") from None
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or not {"item", "title"} <= set(reader.fieldnames):
+        raise click.UsageError("the list needs a header with at least the columns item and title")
+    rows, seen = [], set()
+    for number, row in enumerate(reader, start=2):
+        item, title = (row.get("item") or "").strip(), (row.get("title") or "").strip()
+        if not item or not title:
+            raise click.UsageError(f"line {number}: item and title must not be empty")
+        if item in seen:
+            raise click.UsageError(f"line {number}: item {item!r} appears twice")
+        seen.add(item)
+        metadata = {k: v for k, v in row.items() if k not in ("item", "title") and k and v}
+        rows.append((item, {"title": title, "source": department, "metadata": metadata}))
+    if not rows:
+        raise click.UsageError("the list has no rows")
+    return rows
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+def serve(host: str, port: int) -> None:
+    """Serve the web UI and the JSON API."""
+    from web.server import serve as run
+
+    run(host, port)
+
+
+if __name__ == "__main__":
+    main()
