@@ -58,6 +58,9 @@ class Archive(Application):
             raise NotFound(f"no {kind.__name__.lower()} {aggregate_id}")
         return found
 
+    def exists(self, aggregate_id: UUID) -> bool:
+        return aggregate_id in self.repository
+
     def record_for(self, actor: Actor, record_id: UUID, action: Action) -> Record:
         """Load a record the actor may act on; above their clearance it does not exist for them."""
         authorise(actor, action)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
@@ -20,4 +21,5 @@ def stored_snapshots(snapshot_store: Any, batch: int = 1000) -> Iterator[StoredE
     for row in rows:
         values = tuple(row.values()) if isinstance(row, dict) else tuple(row)
         originator_id, version, topic, state = values
-        yield StoredEvent(originator_id, int(version), topic, bytes(state))
+        # SQLite keeps ids as hex text; the signature binds the canonical UUID form, as the recorder returns it.
+        yield StoredEvent(UUID(str(originator_id)), int(version), topic, bytes(state))

@@ -298,7 +298,7 @@ def transfer_import(ctx: click.Context, listing: io.BufferedReader, department: 
     svc = services(ctx)
     actor = resolve_actor(svc, as_user)
     transfer_id = uuid.uuid5(TRANSFER_NAMESPACE, department + "\0" + hashlib.sha256(raw).hexdigest())
-    if svc.archive.repository.contains(transfer_id) is False:
+    if not svc.archive.exists(transfer_id):
         svc.archive.register_transfer(actor, department=department, expected=[r[0] for r in rows], transfer_id=transfer_id)
     click.echo(str(transfer_id))
     for start in range(0, len(rows), batch):

@@ -20,7 +20,7 @@ from web.cli import main
 
 def cli(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    return result.exit_code, result.output
+    return result.exit_code, result.stdout + result.stderr
 
 
 def flip_byte(services: Services, table: str, where: str, params: tuple) -> None:
@@ -54,7 +54,7 @@ def test_an_untouched_archive_passes_audit_and_its_export_verifies(services: Ser
     code, out = cli("ledger", "export", str(tmp_path / "export"))
     assert code == 0, out
     code, out = cli("ledger", "verify", str(tmp_path / "export"))
-    assert code == 0 and out.startswith("OK"), out
+    assert code == 0 and "OK:" in out, out
 
 
 def test_a_changed_byte_in_a_stored_event_is_reported_by_audit_and_history(services: Services, sealed) -> None:
@@ -77,8 +77,12 @@ def test_a_changed_byte_in_a_snapshot_is_caught(services: Services, sealed) -> N
     flip_byte(services, snapshots, where_version(services), (stream_param(services, record_id), 4))
     code, out = cli("ledger", "audit")
     assert code == 1 and "SNAPSHOT" in out
-    with pytest.raises(MapperDeserialisationError):
-        Services(services.settings).archive.repository.get(record_id)
+    fresh = Services(services.settings)  # no cached aggregates: the snapshot is read from the store
+    try:
+        with pytest.raises(MapperDeserialisationError):
+            fresh.archive.repository.get(record_id)
+    finally:
+        fresh.close()
 
 
 def test_a_deleted_event_is_reported_missing(services: Services, sealed) -> None:
