@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
 
 from application.authorisation import Action, Actor, authorise
@@ -38,7 +39,9 @@ class Conflict(DomainError):
 
 class Archive(Application):
     name = "Archive"
-    snapshotting_intervals = {Record: 50, Transfer: 200, User: 50, ArchivingScheme: 50, ItemSequence: 500}
+    # A snapshot re-reads (and re-verifies) every event of its aggregate, so intervals are wide: a transfer of
+    # thousands of items takes one every few batches, not several per batch.
+    snapshotting_intervals = {Record: 50, Transfer: 2000, User: 50, ArchivingScheme: 50, ItemSequence: 1000}
 
     def __init__(self, env: dict[str, str] | None = None, *, mapper_factory: MapperFactory) -> None:
         self._mapper_factory = mapper_factory
@@ -46,6 +49,22 @@ class Archive(Application):
 
     def construct_mapper(self) -> Mapper:
         return self._mapper_factory(self.construct_transcoder())
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """As Application.save, but collects our aggregates' events directly: the base class tests every object
+        against runtime-checkable Protocols, which costs ~20 µs an object on Python 3.11 (a fifth of a batch)."""
+        processing = ProcessingEvent()
+        for obj in objs:
+            if isinstance(obj, Aggregate):
+                processing.events.extend(obj.collect_events())
+                processing.aggregates[obj.id] = obj
+            else:
+                processing.collect_events(obj)
+        processing.saved_kwargs.update(kwargs)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        return recordings
 
     # -- loading ------------------------------------------------------------------------------------------------
 
