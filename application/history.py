@@ -18,6 +18,9 @@ from domain.errors import InvalidValue
 
 # Never shown, not even to auditors: secrets that happen to live in events.
 HIDDEN_FIELDS = {"password_hash"}
+# Primitive attributes that a property presents as a value object (snapshots need the primitives).
+_BACKING_FIELDS = {"state_code", "medium_code", "code_text", "security_level", "retention_code", "role_names",
+                   "clearance_level", "expected_lookup", "parts"}
 _EVENT_BOOKKEEPING = {"originator_id", "originator_version", "timestamp", "actor", "reason"}
 
 
@@ -93,12 +96,15 @@ def describe(aggregate: Any) -> dict[str, Any]:
     """The public state of an aggregate as plain JSON values."""
     out: dict[str, Any] = {"id": str(aggregate.id), "kind": type(aggregate).__name__, "version": aggregate.version}
     for name, value in vars(aggregate).items():
-        if name.startswith("_") or name in HIDDEN_FIELDS:
+        if name.startswith("_") or name in HIDDEN_FIELDS | _BACKING_FIELDS:
             continue
         out[name] = _plain(value)
-    for name in ("code", "security", "retention"):
-        if hasattr(type(aggregate), name) and isinstance(getattr(type(aggregate), name), property):
-            out[name] = _plain(getattr(aggregate, name))
+    for cls in type(aggregate).__mro__:
+        if not cls.__module__.startswith("domain."):
+            continue  # the framework's own properties (pending_events…) are not part of the record
+        for name, member in vars(cls).items():
+            if not name.startswith("_") and isinstance(member, property):
+                out[name] = _plain(getattr(aggregate, name))
     out["created_on"] = aggregate.created_on.astimezone(timezone.utc).isoformat()
     out["modified_on"] = aggregate.modified_on.astimezone(timezone.utc).isoformat()
     return out
