@@ -119,9 +119,14 @@ def _subproof(m: int, start: int, end: int, complete: bool, subtree: Subtree) ->
     return _subproof(m - k, start + k, end, False, subtree) + [subtree(start, start + k)]
 
 
+def _hashes(*values: bytes) -> bool:
+    """Every hash in a proof is a 32-byte SHA-256 value; anything else is a malformed proof."""
+    return all(isinstance(v, (bytes, bytearray)) and len(v) == 32 for v in values)
+
+
 def verify_inclusion(index: int, size: int, leaf: bytes, path: Sequence[bytes], root: bytes) -> bool:
     """§2.1.3.2."""
-    if not 0 <= index < size:
+    if not 0 <= index < size or not _hashes(leaf, root, *path):
         return False
     fn, sn, r = index, size - 1, leaf
     for p in path:
@@ -144,8 +149,10 @@ def verify_consistency(first: int, second: int, first_root: bytes, second_root: 
     """§2.1.4.2 (a proof from size 0 is refused, as the published vectors expect)."""
     if first <= 0 or first > second:
         return False
-    if first == second:
+    if first == second:  # the vectors accept equal roots of any form here: nothing is hashed
         return not path and first_root == second_root
+    if not _hashes(first_root, second_root, *path):
+        return False
     path = list(path)
     if first & (first - 1) == 0:  # first is a power of two: its root is the first node of the proof
         path.insert(0, first_root)
