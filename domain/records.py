@@ -81,6 +81,13 @@ _PAPER_FROM = {"recognise_text": {S.QC_PASSED, S.TEXT_RECOGNISED}, "ingest": {S.
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
+def allowed_from(action: str, medium: Medium) -> frozenset[RecordState]:
+    """The states a record of this medium may take `action` from."""
+    if medium is Medium.DIGITAL:
+        return frozenset() if action in _PAPER_ONLY else TRANSITIONS[action] & _DIGITAL_FROM.get(action, TRANSITIONS[action])
+    return TRANSITIONS[action] & _PAPER_FROM.get(action, TRANSITIONS[action])
+
+
 def _required(text: str | None, what: str) -> str:
     if not text or not str(text).strip():
         raise InvalidValue(f"{what} is required")
@@ -154,14 +161,9 @@ class Record(Aggregate):
         return Retention(self.retention_code) if self.retention_code else None
 
     def _require(self, action: str) -> None:
-        allowed = TRANSITIONS[action]
-        if self.medium is Medium.DIGITAL:
-            if action in _PAPER_ONLY:
-                raise DomainError(f"born-digital records are not scanned: cannot {action.replace('_', ' ')}")
-            allowed = allowed & _DIGITAL_FROM.get(action, allowed)
-        else:
-            allowed = allowed & _PAPER_FROM.get(action, allowed)
-        if self.state not in allowed:
+        if self.medium is Medium.DIGITAL and action in _PAPER_ONLY:
+            raise DomainError(f"born-digital records are not scanned: cannot {action.replace('_', ' ')}")
+        if self.state not in allowed_from(action, self.medium):
             raise IllegalTransition(self.state.value, action)
 
     # -- cataloguing, review, appraisal ---------------------------------------------------------------------------
