@@ -12,9 +12,10 @@ log = logging.getLogger(__name__)
 
 def start_scheduler(jobs: list[tuple[str, Callable[[], object], int]]) -> BackgroundScheduler:
     """jobs: (name, function, interval in seconds). A job never runs twice at once (max_instances=1)."""
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per run would drown the request log
     scheduler = BackgroundScheduler(daemon=True)
     for name, function, seconds in jobs:
-        scheduler.add_job(_logged(name, function), "interval", seconds=seconds, id=name, max_instances=1, coalesce=True)
+        scheduler.add_job(_logged(name, function), "interval", seconds=seconds, id=name, name=name, max_instances=1, coalesce=True)
     scheduler.start()
     return scheduler
 

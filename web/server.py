@@ -13,6 +13,7 @@ from web.app import create_app
 def serve(host: str, port: int) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     services = Services.from_env()
+    services.ledger.checkpoint()  # seal what the CLI wrote since the last run, so the first page shows a tree head
     scheduler = services.start_background()
     home = services.settings.home
     password_file = home / "initial-admin-password"
