@@ -15,19 +15,17 @@ from sqlalchemy.exc import OperationalError as SQLOperationalError
 from application.archive import Archive
 from application.authorisation import SYSTEM, Forbidden
 from application.history import History
+from domain.errors import DomainError
 from domain.users import Role
 from domain.values import SecurityLevel
-from domain.errors import DomainError
 from infrastructure.config import ConfigurationError, Settings
 from infrastructure.db import make_engine
 from infrastructure.eventstore import stored_snapshots
 from infrastructure.ledger.audit import AuditReport, LedgerAudit
 from infrastructure.ledger.ledger import LedgerError, MerkleLedger
 from infrastructure.ledger.verify import VerificationReport, verify_export
-from infrastructure.migrations import upgrade
 from infrastructure.passwords import Argon2idHasher
 from infrastructure.signed_mapper import SigningMapper
-from infrastructure.scheduler import start_scheduler
 from infrastructure.signing import KeyRing, KeyRingError
 
 INITIAL_ADMIN = "admin"
@@ -89,6 +87,8 @@ class Services:
 
     def start_background(self) -> Any:
         """The serving process's jobs: follow the log into the ledger, sign checkpoints on a schedule."""
+        from infrastructure.scheduler import start_scheduler
+
         return start_scheduler([
             ("ledger-follow", self.ledger.catch_up, 2),
             ("ledger-checkpoint", self.ledger.checkpoint, self.settings.checkpoint_interval),
@@ -105,6 +105,8 @@ def initialise(settings: Settings | None = None) -> InitResult:
     """Create ARCHIVE_HOME, the signing key, the schemas and the first administrator. Safe to run again."""
     settings = settings or Settings.from_env()
     settings.home.mkdir(parents=True, exist_ok=True)
+    from infrastructure.migrations import upgrade  # alembic is heavy; only init and migrate need it
+
     keyring = KeyRing.create(settings.keys_dir, settings.signing_key)
     services = Services(settings)
     try:
@@ -127,6 +129,8 @@ def initialise(settings: Settings | None = None) -> InitResult:
 
 
 def migrate(settings: Settings | None = None) -> None:
+    from infrastructure.migrations import upgrade
+
     services = Services(settings or Settings.from_env())
     try:
         upgrade(services.engine)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import Any
 from uuid import UUID
 
@@ -43,11 +43,11 @@ def parse_moment(text: str) -> datetime:
     """ISO 8601 time; a bare date means the end of that day; without a zone, UTC."""
     try:
         if len(text.strip()) == 10:
-            return datetime.combine(date.fromisoformat(text.strip()), time.max, tzinfo=timezone.utc)
+            return datetime.combine(date.fromisoformat(text.strip()), time.max, tzinfo=UTC)
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         raise InvalidValue(f"not an ISO 8601 time: {text!r} (e.g. 2026-03-01 or 2026-03-01T09:30:00+08:00)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class History:
@@ -71,7 +71,7 @@ class History:
             return HistoryItem(stored.originator_version, kind, "", "", None, f"INVALID: {why}", seq, {})
         state = vars(event)
         fields = {k: _plain(v) for k, v in state.items() if k not in _EVENT_BOOKKEEPING | HIDDEN_FIELDS}
-        at = event.timestamp.astimezone(timezone.utc).isoformat()
+        at = event.timestamp.astimezone(UTC).isoformat()
         return HistoryItem(event.originator_version, kind, at, str(state.get("actor") or "system"), state.get("reason"), "valid", seq, fields)
 
     def version_at(self, stream_id: UUID, moment: datetime) -> int:
@@ -105,8 +105,8 @@ def describe(aggregate: Any) -> dict[str, Any]:
         for name, member in vars(cls).items():
             if not name.startswith("_") and isinstance(member, property):
                 out[name] = _plain(getattr(aggregate, name))
-    out["created_on"] = aggregate.created_on.astimezone(timezone.utc).isoformat()
-    out["modified_on"] = aggregate.modified_on.astimezone(timezone.utc).isoformat()
+    out["created_on"] = aggregate.created_on.astimezone(UTC).isoformat()
+    out["modified_on"] = aggregate.modified_on.astimezone(UTC).isoformat()
     return out
 
 
@@ -116,7 +116,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (UUID,)):
         return str(value)
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat()
+        return value.astimezone(UTC).isoformat()
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):

@@ -1,5 +1,3 @@
-"""Entry points: the Flask app factory, its blueprints, and the `archive` command line."""
+"""Entry points: the Flask app factory (web.app.create_app), its blueprints, and the `archive` command line.
 
-from web.app import create_app
-
-__all__ = ["create_app"]
+Nothing is imported here, so `archive` commands that need no web server start without loading Flask."""

@@ -21,7 +21,6 @@ import click
 from application.authorisation import SYSTEM, Actor, Forbidden
 from application.bootstrap import EXPECTED_ERRORS, Services, initialise, migrate
 from application.history import parse_moment
-from domain.errors import DomainError
 from domain.users import Role
 from domain.values import SecurityLevel
 

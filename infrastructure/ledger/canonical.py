@@ -4,7 +4,7 @@ no floats."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -31,5 +31,5 @@ def canonical_json(obj: Any) -> bytes:
 def utc_timestamp(moment: datetime) -> str:
     """Always six fraction digits (isoformat drops them when microseconds are 0), always +00:00."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")

@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -229,7 +229,7 @@ class MerkleLedger:
             "log_id": log_id_of(self.keyring.active_public_key),
             "size": size,
             "root": self.root(size).hex(),
-            "timestamp": utc_timestamp(datetime.now(timezone.utc)),
+            "timestamp": utc_timestamp(datetime.now(UTC)),
             "key_id": self.keyring.active_key_id,
         }
         key_id, signature = self.keyring.sign(canonical_json(head))

@@ -6,7 +6,7 @@ import json
 import os
 import stat
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -75,7 +75,7 @@ def test_show_travels_to_any_version_or_moment(home) -> None:
     try:
         story = scenario.build(services, records=1)
         record = story.records[0]
-        before_appraisal = datetime.now(timezone.utc)
+        before_appraisal = datetime.now(UTC)
         time.sleep(0.01)
         services.archive.annotate(story.archivist, record, {"responsible": "办公室"})
         now = archive("show", str(record), "--json").json()

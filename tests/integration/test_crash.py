@@ -10,9 +10,9 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from uuid import UUID
 
 import pytest
-from uuid import UUID
 
 from application.bootstrap import Services, initialise
 from domain.records import Record

@@ -1,0 +1,64 @@
+"""The ledger projection seals every event exactly once, in order, whoever runs it and however often."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from application.authorisation import SYSTEM
+from application.bootstrap import Services
+
+
+def collect(services: Services, count: int) -> None:
+    for n in range(count):
+        services.archive.collect(SYSTEM, title=f"记录 {n}", source="办公室")
+
+
+def test_two_workers_sealing_at_once_never_seal_an_event_twice(services: Services) -> None:
+    collect(services, 120)
+    workers = [Services(services.settings) for _ in range(2)]
+    try:
+        threads = [threading.Thread(target=w.ledger.catch_up, kwargs={"batch_size": 7}) for w in workers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        for worker in workers:
+            worker.close()
+    assert services.ledger.size() == services.archive.recorder.max_notification_id()
+    report = services.audit()
+    assert report.ok, report.findings
+    assert report.sealed == report.events == 121  # the administrator created by init, and 120 records
+
+
+def test_sealing_resumes_where_it_stopped(services: Services) -> None:
+    collect(services, 10)
+    services.ledger.catch_up()
+    first_root = services.ledger.root()
+    collect(services, 5)
+    assert services.ledger.catch_up() == 5
+    proof = services.ledger.consistency_proof(11, 16)
+    from infrastructure.ledger import merkle
+
+    assert merkle.verify_consistency(11, 16, first_root, services.ledger.root(), [bytes.fromhex(h) for h in proof["path"]])
+
+
+def test_a_serving_process_seals_and_checkpoints_on_a_schedule(services: Services) -> None:
+    from dataclasses import replace
+
+    scheduled = Services(replace(services.settings, checkpoint_interval=1))
+    scheduler = scheduled.start_background()
+    try:
+        collect(services, 3)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            latest = services.ledger.latest_checkpoint()
+            if latest and latest["size"] == 4:
+                break
+            time.sleep(0.2)
+        assert latest and latest["size"] == 4
+        assert services.settings.witness_path.read_text().count("\n") >= 1
+    finally:
+        scheduler.shutdown(wait=True)
+        scheduled.close()
