@@ -8,6 +8,7 @@ item number is never given twice nor lost (DA/T 22-2015: 件号 without gaps or 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timezone
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -16,6 +17,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
 
 from application.authorisation import Action, Actor, authorise
+from domain.activity import ActivityLog
 from domain.archival_code import ArchivalCode, ClassKey
 from domain.errors import DomainError, InvalidValue
 from domain.numbering import ItemSequence
@@ -93,6 +95,29 @@ class Archive(Application):
             self.save(*aggregates)
         except IntegrityError:
             raise Conflict("the record was changed by someone else at the same time; reload and try again") from None
+
+    # -- activity (accesses, searches, denials: DESIGN §3, §6) ---------------------------------------------------
+
+    def record_activity(self, actor: Actor, kind: type, **fields: Any) -> None:
+        """Append one event to the actor's log of the day, at the next version, without loading the day."""
+        log_id = ActivityLog.id_for(actor.id, datetime.now(timezone.utc).date())
+        for _attempt in range(10):
+            last = self.recorder.select_events(log_id, desc=True, limit=1)
+            events: list[Any] = []
+            if last:
+                version = last[0].originator_version + 1
+            else:
+                opened = ActivityLog(user_id=actor.id, day=datetime.now(timezone.utc).date().isoformat())
+                events.extend(opened.collect_events())
+                version = 2
+            events.append(kind(originator_id=log_id, originator_version=version, timestamp=kind.create_timestamp(),
+                               actor=actor.id, group=actor.group, **fields))
+            try:
+                self.save(*events)
+                return
+            except IntegrityError:
+                continue  # another request of the same user wrote first: take the next version
+        raise Conflict("could not record the activity; try again")
 
     # -- users and scheme -------------------------------------------------------------------------------------
 

@@ -31,6 +31,8 @@ class Action(str, enum.Enum):
     READ = "read"
     READ_HISTORY = "read_history"
     AUDIT_LEDGER = "audit_ledger"
+    READ_LOGS = "read_logs"
+    SEARCH = "search"
 
 
 _R = Role
@@ -52,7 +54,12 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.READ: frozenset({_R.ARCHIVIST, _R.DIGITISER, _R.APPRAISER, _R.READER, _R.COMPLIANCE}),
     Action.READ_HISTORY: frozenset({_R.ARCHIVIST, _R.APPRAISER, _R.COMPLIANCE}),
     Action.AUDIT_LEDGER: frozenset({_R.AUDITOR, _R.COMPLIANCE}),
+    Action.READ_LOGS: frozenset({_R.COMPLIANCE}),
+    Action.SEARCH: frozenset({_R.ARCHIVIST, _R.DIGITISER, _R.APPRAISER, _R.READER, _R.COMPLIANCE}),
 }
+
+
+_SENIORITY = (_R.ADMIN, _R.ARCHIVIST, _R.APPRAISER, _R.DIGITISER, _R.COMPLIANCE, _R.AUDITOR, _R.READER)
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,13 @@ class Actor:
     @property
     def is_system(self) -> bool:
         return self.id == "system"
+
+    @property
+    def group(self) -> str:
+        """The user group statistics are kept by: the most senior role held."""
+        if self.is_system:
+            return "system"
+        return next((r.value for r in _SENIORITY if r in self.roles), "none")
 
 
 # The local operator: whoever runs the CLI on the server already holds the keys and the database files.

@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError as SQLOperationalError
 
 from application.archive import Archive
 from application.authorisation import SYSTEM, Forbidden
+from application.catalogue import Catalogue
 from application.history import History
 from domain.errors import DomainError
 from domain.users import Role
@@ -25,6 +26,11 @@ from infrastructure.ledger.audit import AuditReport, LedgerAudit
 from infrastructure.ledger.ledger import LedgerError, MerkleLedger
 from infrastructure.ledger.verify import VerificationReport, verify_export
 from infrastructure.passwords import Argon2idHasher
+from infrastructure.readmodels.catalogue import CatalogueProjection
+from infrastructure.readmodels.logs import LogsProjection
+from infrastructure.readmodels.queries import SqlCatalogue
+from infrastructure.readmodels.reader import SealedEventReader
+from infrastructure.readmodels.runner import ProjectionRunner
 from infrastructure.signed_mapper import SigningMapper
 from infrastructure.signing import KeyRing, KeyRingError
 
@@ -62,6 +68,10 @@ class Services:
         return make_engine(self.settings.readmodel_url())
 
     @cached_property
+    def read_engine(self):  # type: ignore[no-untyped-def]
+        return make_engine(self.settings.readmodel_url(), readonly=True)
+
+    @cached_property
     def archive(self) -> Archive:
         keyring = self.keyring
         return Archive(self.settings.eventstore_env(), mapper_factory=lambda t: SigningMapper(t, keyring))
@@ -73,6 +83,17 @@ class Services:
     @cached_property
     def history(self) -> History:
         return History(self.archive, self.ledger)
+
+    @cached_property
+    def projections(self) -> ProjectionRunner:
+        archive = self.archive
+        catalogue = CatalogueProjection(lambda record_id, version: archive.repository.get(record_id, version=version))
+        reader = SealedEventReader(archive.mapper)
+        return ProjectionRunner(self.engine, archive.recorder, reader, [catalogue, LogsProjection()])
+
+    @cached_property
+    def catalogue(self) -> Catalogue:
+        return Catalogue(self.archive, SqlCatalogue(self.read_engine), self.projections)
 
     def audit(self) -> AuditReport:
         return LedgerAudit(self.ledger, lambda: stored_snapshots(self.archive.snapshots)).run()
@@ -91,14 +112,16 @@ class Services:
 
         return start_scheduler([
             ("ledger-follow", self.ledger.catch_up, 2),
+            ("projections-follow", self.projections.run, 1),
             ("ledger-checkpoint", self.ledger.checkpoint, self.settings.checkpoint_interval),
         ])
 
     def close(self) -> None:
         if "archive" in self.__dict__:
             self.archive.close()
-        if "engine" in self.__dict__:
-            self.engine.dispose()
+        for name in ("engine", "read_engine"):
+            if name in self.__dict__:
+                self.__dict__[name].dispose()
 
 
 def initialise(settings: Settings | None = None) -> InitResult:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy import Engine, create_engine, event
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, readonly: bool = False) -> Engine:
+    """An engine for writers (SQLite: every transaction takes the write lock up front) or, with readonly=True, for
+    readers (SQLite: deferred transactions, which WAL lets run beside a writer)."""
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True, future=True)
     engine = create_engine(url, future=True, connect_args={"timeout": 60, "check_same_thread": False})
@@ -25,6 +27,6 @@ def make_engine(url: str) -> Engine:
     def _on_begin(connection):  # type: ignore[no-untyped-def]
         # IMMEDIATE takes the write lock up front: two projection workers then serialise instead of one failing
         # with "database is locked" when it upgrades a read transaction to a write.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
     return engine

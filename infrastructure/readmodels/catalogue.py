@@ -17,9 +17,10 @@ from sqlalchemy import Connection, delete
 
 from domain.records import Record
 from infrastructure.readmodels.sql import upsert
-from infrastructure.readmodels.tables import catalogue, catalogue_pages
+from infrastructure.readmodels.tables import catalogue, catalogue_pages, record_steps
 
-RECORD_TOPIC_PREFIX = Record.__module__ + ":Record."
+# Events that change what a record says but not where it stands in the workflow.
+_NOT_A_STEP = {"MetadataAnnotated", "MetadataCorrected", "Reclassified"}
 
 
 def is_record_event(event: Any) -> bool:
@@ -110,14 +111,24 @@ class CatalogueProjection:
 
     def apply(self, conn: Connection, events: Sequence[Any]) -> None:
         touched: dict[UUID, Record] = {}
+        steps: list[dict[str, Any]] = []
         try:
             for event in events:
                 if is_record_event(event):
-                    touched[event.originator_id] = self.cache.advance(event)
+                    record = touched[event.originator_id] = self.cache.advance(event)
+                    if type(event).__name__ not in _NOT_A_STEP:
+                        steps.append({"record_id": str(record.id), "version": event.originator_version,
+                                      "state": record.state.value, "at": event.timestamp.isoformat(), "actor": event.actor})
             self.write(conn, list(touched.values()))
+            upsert(conn, record_steps, steps)
         except Exception:
             self.cache.clear()  # the transaction rolls back: cached states may be ahead of the table
             raise
+
+    def reset(self, conn: Connection) -> None:
+        self.cache.clear()
+        for table in (record_steps, catalogue_pages, catalogue):
+            conn.execute(delete(table))
 
     @staticmethod
     def write(conn: Connection, records: Sequence[Record]) -> None:

@@ -22,6 +22,8 @@ class SqlProjection(Protocol):
 
     def apply(self, conn: Connection, events: Sequence[Any]) -> None: ...
 
+    def reset(self, conn: Connection) -> None: ...
+
 
 class ExternalProjection(Protocol):
     """A projection into something outside the SQL transaction; `apply` must be idempotent."""
@@ -29,6 +31,8 @@ class ExternalProjection(Protocol):
     name: str
 
     def apply_external(self, events: Sequence[Any]) -> None: ...
+
+    def reset(self, conn: Connection) -> None: ...
 
 
 def read_position(conn: Connection, name: str, for_update: bool = False) -> int:
@@ -47,23 +51,23 @@ def write_position(conn: Connection, name: str, position: int) -> None:
 
 
 class ProjectionRunner:
-    def __init__(self, engine: Engine, recorder: Any, mapper: Any, projections: Sequence[Any]) -> None:
+    def __init__(self, engine: Engine, recorder: Any, reader: Any, projections: Sequence[Any]) -> None:
         self.engine = engine
         self.recorder = recorder
-        self.mapper = mapper
+        self.reader = reader  # SealedEventReader: decodes (and checks) notifications
         self.projections = list(projections)
 
-    def _batch(self, position: int, limit: int) -> tuple[list[Any], int]:
+    def _batch(self, conn: Connection, position: int, limit: int) -> tuple[list[Any], int]:
         notes = self.recorder.select_notifications(start=position + 1, limit=limit)
-        return [self.mapper.to_domain_event(n) for n in notes], (notes[-1].id if notes else position)
+        return self.reader.decode(conn, notes), (notes[-1].id if notes else position)
 
     def step(self, projection: Any, limit: int = 500) -> int:
         """Apply one batch to one projection; return how many events it took."""
         if hasattr(projection, "apply_external"):
             with self.engine.connect() as conn:
                 position = read_position(conn, projection.name)
+                events, last = self._batch(conn, position, limit)
                 conn.commit()
-            events, last = self._batch(position, limit)
             if events:
                 projection.apply_external(events)
                 with self.engine.begin() as conn:
@@ -71,7 +75,7 @@ class ProjectionRunner:
             return len(events)
         with self.engine.begin() as conn:
             position = read_position(conn, projection.name, for_update=True)
-            events, last = self._batch(position, limit)
+            events, last = self._batch(conn, position, limit)
             if events:
                 projection.apply(conn, events)
                 write_position(conn, projection.name, last)
@@ -81,6 +85,25 @@ class ProjectionRunner:
         """Bring every projection up to date."""
         total = 0
         for projection in self.projections:
+            while (count := self.step(projection, limit)) > 0:
+                total += count
+                if progress:
+                    progress(count)
+        return total
+
+    def rebuild(self, names: Sequence[str], limit: int = 1000, progress: Callable[[int], None] | None = None) -> int:
+        """Empty the named projections and replay the whole event store into them, in batches."""
+        chosen = [p for p in self.projections if p.name in names]
+        unknown = set(names) - {p.name for p in chosen}
+        if unknown:
+            raise ValueError(f"no projection named {', '.join(sorted(unknown))}; known: {', '.join(p.name for p in self.projections)}")
+        for projection in chosen:
+            with self.engine.begin() as conn:
+                read_position(conn, projection.name, for_update=True)
+                projection.reset(conn)
+                write_position(conn, projection.name, 0)
+        total = 0
+        for projection in chosen:
             while (count := self.step(projection, limit)) > 0:
                 total += count
                 if progress:

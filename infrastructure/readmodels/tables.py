@@ -1,6 +1,6 @@
 """Read-model tables (created and changed only by the Alembic migrations in alembic/versions)."""
 
-from sqlalchemy import JSON, BigInteger, Column, Date, Index, Integer, MetaData, SmallInteger, String, Table, Text
+from sqlalchemy import JSON, Column, Date, Index, Integer, MetaData, SmallInteger, String, Table, Text
 
 metadata = MetaData()
 
@@ -48,16 +48,28 @@ catalogue_pages = Table(
     Column("qc_reasons", JSON, nullable=False),
 )
 
+# Every state a record passed through, and when: the basis of the service timings.
+record_steps = Table(
+    "record_steps",
+    metadata,
+    Column("record_id", String(36), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("state", String(24), nullable=False),
+    Column("at", String(40), nullable=False),
+    Column("actor", String(64), nullable=False),
+)
+
 # Who looked at or searched for what (DESIGN §3: accesses and searches are events; these are their projections).
 access_log = Table(
     "access_log",
     metadata,
-    Column("seq", BigInteger, primary_key=True, autoincrement=False),  # the event's notification id
+    Column("log_id", String(36), primary_key=True),  # the ActivityLog stream and version of the event
+    Column("version", Integer, primary_key=True, autoincrement=False),
     Column("at", String(40), nullable=False),
     Column("day", String(10), nullable=False),
     Column("user_id", String(36), nullable=False),
     Column("user_group", String(32), nullable=False),
-    Column("record_id", String(36), nullable=False),
+    Column("record_id", String(36)),
     Column("action", String(16), nullable=False),  # viewed | downloaded | denied
     Column("purpose", Text),
     Column("category", String(8)),
@@ -68,7 +80,8 @@ access_log = Table(
 search_log = Table(
     "search_log",
     metadata,
-    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("log_id", String(36), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
     Column("at", String(40), nullable=False),
     Column("day", String(10), nullable=False),
     Column("user_id", String(36), nullable=False),

@@ -1,0 +1,123 @@
+"""Reading the catalogue: browse, one record, work queues, classification tree, and the compliance views (access and
+search logs, usage statistics, service timings). Clearance is applied inside every query (application/visibility.py);
+a record above it does not exist for the reader — the answer is the same as for a record that never existed — and
+the refused attempt is recorded as an AccessDenied event.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from application.archive import Archive, NotFound
+from application.authorisation import Action, Actor, authorise
+from application.visibility import Visibility, visibility_for
+from domain.activity import ActivityLog
+
+# Work queues by state (issue 3): what each desk has to do next.
+QUEUES = {
+    "to_catalogue": ["collected"],
+    "to_review": ["catalogued"],
+    "to_appraise": ["reviewed"],
+    "to_scan": ["appraised"],
+    "to_process": ["scanned"],
+    "to_check": ["processed"],
+    "qc_failed_or_rework": ["qc_failed", "rework"],
+    "to_recognise": ["qc_passed"],
+    "to_ingest": ["text_recognised"],
+}
+
+
+class CatalogueQueries(Protocol):
+    def page(self, v: Visibility, where: Any, sort: str = "code", offset: int = 0, limit: int = 50) -> tuple[int, list[dict[str, Any]]]: ...
+    def record(self, v: Visibility, record_id: str) -> dict[str, Any] | None: ...
+    def queues(self, v: Visibility) -> dict[str, int]: ...
+    def tree(self, v: Visibility) -> list[dict[str, Any]]: ...
+    def access_log(self, record_id: str | None = None, user_id: str | None = None, limit: int = 500) -> list[dict[str, Any]]: ...
+    def search_log(self, user_id: str | None = None, limit: int = 500) -> list[dict[str, Any]]: ...
+    def usage(self) -> dict[str, list[dict[str, Any]]]: ...
+    def step_times(self) -> list[dict[str, Any]]: ...
+
+
+class Projections(Protocol):
+    def run(self, limit: int = 500, progress: Any = None) -> int: ...
+
+
+class Catalogue:
+    def __init__(self, archive: Archive, queries: CatalogueQueries, projections: Projections) -> None:
+        self.archive = archive
+        self.queries = queries
+        self.projections = projections
+
+    def visibility(self, actor: Actor) -> Visibility:
+        return visibility_for(actor)  # approved access requests join here once requests exist (issue 5)
+
+    def refresh(self) -> None:
+        """Read-your-writes: bring the read models up to the latest event before answering."""
+        self.projections.run()
+
+    def browse(self, actor: Actor, where: Any, sort: str = "code", offset: int = 0, limit: int = 50) -> tuple[int, list[dict[str, Any]]]:
+        authorise(actor, Action.READ)
+        return self.queries.page(self.visibility(actor), where, sort, offset, limit)
+
+    def record(self, actor: Actor, record_id: UUID, purpose: str | None = None) -> dict[str, Any]:
+        authorise(actor, Action.READ)
+        row = self.queries.record(self.visibility(actor), str(record_id))
+        if row is None:
+            self.archive.record_activity(actor, ActivityLog.AccessDenied, action="view", record_id=str(record_id),
+                                         reason="not visible at the user's clearance, or no such record")
+            raise NotFound(f"no record {record_id}")
+        self.archive.record_activity(actor, ActivityLog.RecordViewed, record_id=str(record_id), purpose=purpose,
+                                     category=row.get("category"))
+        return row
+
+    def queues(self, actor: Actor) -> dict[str, int]:
+        authorise(actor, Action.READ)
+        counts = self.queries.queues(self.visibility(actor))
+        return {queue: sum(counts.get(s, 0) for s in states) for queue, states in QUEUES.items()}
+
+    def tree(self, actor: Actor) -> dict[str, Any]:
+        """fonds -> category -> year -> org -> count, each level with its total."""
+        authorise(actor, Action.READ)
+        root: dict[str, Any] = {"count": 0, "children": {}}
+        for row in self.queries.tree(self.visibility(actor)):
+            node = root
+            node["count"] += row["count"]
+            for key in (row["fonds"], row["category"], str(row["year"]), row["org"]):
+                node = node["children"].setdefault(key, {"count": 0, "children": {}})
+                node["count"] += row["count"]
+        return root
+
+    # -- compliance -------------------------------------------------------------------------------------------
+
+    def access_log(self, actor: Actor, record_id: str | None = None, user_id: str | None = None) -> list[dict[str, Any]]:
+        authorise(actor, Action.READ_LOGS)
+        return self.queries.access_log(record_id, user_id)
+
+    def search_log(self, actor: Actor, user_id: str | None = None) -> list[dict[str, Any]]:
+        authorise(actor, Action.READ_LOGS)
+        return self.queries.search_log(user_id)
+
+    def usage(self, actor: Actor) -> dict[str, list[dict[str, Any]]]:
+        authorise(actor, Action.READ_LOGS)
+        return self.queries.usage()
+
+    def service_timings(self, actor: Actor) -> list[dict[str, Any]]:
+        """Hours from one workflow step to the next (e.g. collected → catalogued), over all records."""
+        authorise(actor, Action.READ_LOGS)
+        spans: dict[tuple[str, str], list[float]] = defaultdict(list)
+        previous: dict[str, Any] = {}
+        for step in self.queries.step_times():
+            before = previous.get(step["record_id"])
+            if before is not None:
+                hours = (datetime.fromisoformat(step["at"]) - datetime.fromisoformat(before["at"])).total_seconds() / 3600
+                spans[(before["state"], step["state"])].append(hours)
+            previous[step["record_id"]] = step
+        return [
+            {"from": a, "to": b, "count": len(v), "mean_hours": round(statistics.fmean(v), 3),
+             "median_hours": round(statistics.median(v), 3), "max_hours": round(max(v), 3)}
+            for (a, b), v in sorted(spans.items())
+        ]

@@ -1,0 +1,38 @@
+"""Which records an actor may see (DESIGN §6), as one value every query applies inside its SQL or search query,
+so results, counts and facets can never include a record above it.
+
+Rule: a record is visible when its level is at or below `open_upto`, or when it is at or below the actor's clearance
+and the actor holds an approved access request for it. Staff who work on records (archivists, appraisers,
+digitisers) and compliance officers see everything up to their clearance; other users (readers) see 公开/内部 up to
+their clearance, and 秘密 and above only with an approved request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.authorisation import Actor
+from domain.users import Role
+from domain.values import SecurityLevel
+
+_STAFF = frozenset({Role.ARCHIVIST, Role.APPRAISER, Role.DIGITISER, Role.COMPLIANCE})
+
+
+@dataclass(frozen=True)
+class Visibility:
+    clearance: int
+    open_upto: int
+    approved: frozenset[str] = frozenset()
+
+    def allows(self, security: int, record_id: str) -> bool:
+        return security <= self.open_upto or (security <= self.clearance and record_id in self.approved)
+
+
+def visibility_for(actor: Actor, approved: frozenset[str] = frozenset()) -> Visibility:
+    clearance = int(actor.clearance)
+    if actor.is_system or actor.roles & _STAFF:
+        return Visibility(clearance, clearance, approved)
+    return Visibility(clearance, min(clearance, int(SecurityLevel.INTERNAL)), approved)
+
+
+NOTHING = Visibility(-1, -1)

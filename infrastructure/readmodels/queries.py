@@ -1,0 +1,125 @@
+"""Queries over the read models. Every one takes a Visibility and applies it in SQL (never after the fact)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Engine, and_, func, or_, select
+
+from application.visibility import Visibility
+from infrastructure.readmodels.tables import access_log, catalogue, catalogue_pages, record_steps, search_log
+
+SORTS = {"code": (catalogue.c.fonds, catalogue.c.category, catalogue.c.year, catalogue.c.org, catalogue.c.item),
+         "date": (catalogue.c.date.desc(),), "updated": (catalogue.c.updated_at.desc(),), "title": (catalogue.c.title,)}
+
+
+def visible(v: Visibility) -> ColumnElement[bool]:
+    clauses = [catalogue.c.security <= v.open_upto]
+    if v.approved and v.clearance > v.open_upto:
+        clauses.append(and_(catalogue.c.security <= v.clearance, catalogue.c.record_id.in_(sorted(v.approved))))
+    return or_(*clauses)
+
+
+@dataclass(frozen=True)
+class CatalogueFilter:
+    state: str | None = None
+    fonds: str | None = None
+    category: str | None = None
+    year: int | None = None
+    org: str | None = None
+    retention: str | None = None
+    security: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        for name in ("state", "fonds", "category", "year", "org", "retention", "security"):
+            value = getattr(self, name)
+            if value is not None and value != "":
+                found.append(catalogue.c[name] == value)
+        if self.date_from:
+            found.append(catalogue.c.date >= self.date_from)
+        if self.date_to:
+            found.append(catalogue.c.date <= self.date_to)
+        return found
+
+
+class SqlCatalogue:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def page(self, v: Visibility, where: CatalogueFilter, sort: str = "code", offset: int = 0, limit: int = 50) -> tuple[int, list[dict[str, Any]]]:
+        condition = and_(visible(v), *where.clauses())
+        with self.engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(catalogue).where(condition)).scalar_one()
+            rows = conn.execute(
+                select(catalogue).where(condition).order_by(*SORTS.get(sort, SORTS["code"]), catalogue.c.record_id)
+                .offset(max(0, offset)).limit(max(1, min(limit, 500)))
+            ).mappings().all()
+        return int(total), [dict(r) for r in rows]
+
+    def record(self, v: Visibility, record_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(catalogue).where(catalogue.c.record_id == record_id, visible(v))).mappings().first()
+            if row is None:
+                return None
+            pages = conn.execute(select(catalogue_pages).where(catalogue_pages.c.record_id == record_id)
+                                 .order_by(catalogue_pages.c.no)).mappings().all()
+        return {**dict(row), "pages": [dict(p) for p in pages]}
+
+    def queues(self, v: Visibility) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(catalogue.c.state, func.count()).where(visible(v)).group_by(catalogue.c.state))
+            return {state: int(count) for state, count in rows}
+
+    def tree(self, v: Visibility) -> list[dict[str, Any]]:
+        """Counts per fonds / category / year / organisation (the classification tree), visible records only."""
+        keys = (catalogue.c.fonds, catalogue.c.category, catalogue.c.year, catalogue.c.org)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(*keys, func.count()).where(visible(v), catalogue.c.fonds.is_not(None)).group_by(*keys).order_by(*keys)
+            )
+            return [{"fonds": f, "category": c, "year": y, "org": o, "count": int(n)} for f, c, y, o, n in rows]
+
+    # -- logs and statistics (compliance) -------------------------------------------------------------------------
+
+    def access_log(self, record_id: str | None = None, user_id: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+        query = select(access_log).order_by(access_log.c.at.desc()).limit(limit)
+        if record_id:
+            query = query.where(access_log.c.record_id == record_id)
+        if user_id:
+            query = query.where(access_log.c.user_id == user_id)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    def search_log(self, user_id: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+        query = select(search_log).order_by(search_log.c.at.desc()).limit(limit)
+        if user_id:
+            query = query.where(search_log.c.user_id == user_id)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    def usage(self) -> dict[str, list[dict[str, Any]]]:
+        """Use per day, per category and per user group (accesses by action; searches)."""
+        with self.engine.connect() as conn:
+            def grouped(table, *keys):  # type: ignore[no-untyped-def]
+                rows = conn.execute(select(*[table.c[k] for k in keys], func.count()).group_by(*[table.c[k] for k in keys])
+                                    .order_by(*[table.c[k] for k in keys]))
+                return [{**dict(zip(keys, row[:-1], strict=True)), "count": int(row[-1])} for row in rows]
+
+            return {
+                "accesses_per_day": grouped(access_log, "day", "action"),
+                "accesses_per_category": grouped(access_log, "category", "action"),
+                "accesses_per_group": grouped(access_log, "user_group", "action"),
+                "searches_per_day": grouped(search_log, "day"),
+                "searches_per_group": grouped(search_log, "user_group"),
+            }
+
+    def step_times(self) -> list[dict[str, Any]]:
+        """For each workflow step, how long records took to reach it from the previous step (service timings)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(record_steps).order_by(record_steps.c.record_id, record_steps.c.version)).mappings().all()
+        return [dict(r) for r in rows]
