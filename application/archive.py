@@ -8,7 +8,7 @@ item number is never given twice nor lost (DA/T 22-2015: 件号 without gaps or 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -100,14 +100,14 @@ class Archive(Application):
 
     def record_activity(self, actor: Actor, kind: type, **fields: Any) -> None:
         """Append one event to the actor's log of the day, at the next version, without loading the day."""
-        log_id = ActivityLog.id_for(actor.id, datetime.now(timezone.utc).date())
+        log_id = ActivityLog.id_for(actor.id, datetime.now(UTC).date())
         for _attempt in range(10):
             last = self.recorder.select_events(log_id, desc=True, limit=1)
             events: list[Any] = []
             if last:
                 version = last[0].originator_version + 1
             else:
-                opened = ActivityLog(user_id=actor.id, day=datetime.now(timezone.utc).date().isoformat())
+                opened = ActivityLog(user_id=actor.id, day=datetime.now(UTC).date().isoformat())
                 events.extend(opened.collect_events())
                 version = 2
             events.append(kind(originator_id=log_id, originator_version=version, timestamp=kind.create_timestamp(),

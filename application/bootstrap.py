@@ -26,6 +26,7 @@ from infrastructure.ledger.audit import AuditReport, LedgerAudit
 from infrastructure.ledger.ledger import LedgerError, MerkleLedger
 from infrastructure.ledger.verify import VerificationReport, verify_export
 from infrastructure.passwords import Argon2idHasher
+from infrastructure.readmodels.as_of import CatalogueAsOf
 from infrastructure.readmodels.catalogue import CatalogueProjection
 from infrastructure.readmodels.logs import LogsProjection
 from infrastructure.readmodels.queries import SqlCatalogue
@@ -93,7 +94,10 @@ class Services:
 
     @cached_property
     def catalogue(self) -> Catalogue:
-        return Catalogue(self.archive, SqlCatalogue(self.read_engine), self.projections)
+        archive = self.archive
+        past = CatalogueAsOf(self.read_engine, archive.recorder, SealedEventReader(archive.mapper),
+                             lambda record_id, version: archive.repository.get(record_id, version=version))
+        return Catalogue(archive, SqlCatalogue(self.read_engine), self.projections, past)
 
     def audit(self) -> AuditReport:
         return LedgerAudit(self.ledger, lambda: stored_snapshots(self.archive.snapshots)).run()

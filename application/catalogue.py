@@ -31,6 +31,16 @@ QUEUES = {
 }
 
 
+class _All:
+    """A filter that filters nothing."""
+
+    def clauses(self) -> list[Any]:
+        return []
+
+
+_ALL = _All()
+
+
 class CatalogueQueries(Protocol):
     def page(self, v: Visibility, where: Any, sort: str = "code", offset: int = 0, limit: int = 50) -> tuple[int, list[dict[str, Any]]]: ...
     def record(self, v: Visibility, record_id: str) -> dict[str, Any] | None: ...
@@ -46,11 +56,16 @@ class Projections(Protocol):
     def run(self, limit: int = 500, progress: Any = None) -> int: ...
 
 
+class PastCatalogue(Protocol):
+    def rows(self, moment: datetime, v: Visibility, batch: int = 2000, progress: Any = None) -> list[dict[str, Any]]: ...
+
+
 class Catalogue:
-    def __init__(self, archive: Archive, queries: CatalogueQueries, projections: Projections) -> None:
+    def __init__(self, archive: Archive, queries: CatalogueQueries, projections: Projections, past: PastCatalogue) -> None:
         self.archive = archive
         self.queries = queries
         self.projections = projections
+        self.past = past
 
     def visibility(self, actor: Actor) -> Visibility:
         return visibility_for(actor)  # approved access requests join here once requests exist (issue 5)
@@ -62,6 +77,16 @@ class Catalogue:
     def browse(self, actor: Actor, where: Any, sort: str = "code", offset: int = 0, limit: int = 50) -> tuple[int, list[dict[str, Any]]]:
         authorise(actor, Action.READ)
         return self.queries.page(self.visibility(actor), where, sort, offset, limit)
+
+    def everything(self, actor: Actor, batch: int = 500) -> list[dict[str, Any]]:
+        """Every visible record in 档号 order (exports)."""
+        authorise(actor, Action.READ)
+        rows: list[dict[str, Any]] = []
+        while True:
+            total, page = self.queries.page(self.visibility(actor), _ALL, "code", len(rows), batch)
+            rows.extend(page)
+            if not page or len(rows) >= total:
+                return rows
 
     def record(self, actor: Actor, record_id: UUID, purpose: str | None = None) -> dict[str, Any]:
         authorise(actor, Action.READ)
@@ -90,6 +115,11 @@ class Catalogue:
                 node = node["children"].setdefault(key, {"count": 0, "children": {}})
                 node["count"] += row["count"]
         return root
+
+    def as_of(self, actor: Actor, moment: datetime, progress: Any = None) -> list[dict[str, Any]]:
+        """The catalogue as it stood at `moment` (built from the events up to then, never from today's rows)."""
+        authorise(actor, Action.READ_HISTORY)
+        return self.past.rows(moment, self.visibility(actor), progress=progress)
 
     # -- compliance -------------------------------------------------------------------------------------------
 

@@ -74,6 +74,16 @@ class History:
         at = event.timestamp.astimezone(UTC).isoformat()
         return HistoryItem(event.originator_version, kind, at, str(state.get("actor") or "system"), state.get("reason"), "valid", seq, fields)
 
+    def diff(self, stream_id: UUID, first: int, second: int) -> list[Change]:
+        if not 1 <= first < second:
+            raise InvalidValue("compare an earlier version with a later one (1 <= from < to)")
+        events = list(self.archive.events.get(stream_id, lte=second))
+        if not events:
+            raise NotFound(f"nothing is recorded under {stream_id}")
+        if events[-1].originator_version < second:
+            raise InvalidValue(f"{stream_id} has only {events[-1].originator_version} versions")
+        return diff_versions(events, first, second)
+
     def version_at(self, stream_id: UUID, moment: datetime) -> int:
         versions = [item.version for item in self.events(stream_id) if item.at and datetime.fromisoformat(item.at) <= moment]
         if not versions:
@@ -90,6 +100,45 @@ class History:
                 raise
             raise NotFound(f"nothing is recorded under {stream_id}") from None
         return describe(aggregate)
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    old: Any
+    new: Any
+    version: int
+    type: str
+    actor: str
+    at: str
+    reason: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+_NOT_COMPARED = {"version", "modified_on", "created_on"}
+
+
+def diff_versions(events: list[Any], first: int, second: int) -> list[Change]:
+    """Field-by-field changes from version `first` to `second`, each attributed to the event that made it."""
+    aggregate, before = None, None
+    changes: list[Change] = []
+    for event in events:
+        if event.originator_version > second:
+            break
+        aggregate = event.mutate(aggregate)
+        after = describe(aggregate)
+        if event.originator_version > first and before is not None:
+            at = event.timestamp.astimezone(UTC).isoformat()
+            kind = type(event).__qualname__
+            for name in sorted(set(before) | set(after)):
+                if name in _NOT_COMPARED or before.get(name) == after.get(name):
+                    continue
+                changes.append(Change(name, before.get(name), after.get(name), event.originator_version, kind,
+                                      str(getattr(event, "actor", None) or "system"), at, getattr(event, "reason", None)))
+        before = after
+    return changes
 
 
 def describe(aggregate: Any) -> dict[str, Any]:

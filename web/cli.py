@@ -258,6 +258,70 @@ def show(ctx: click.Context, record_id: uuid.UUID, version: int | None, as_of: s
     emit(state, as_json, lambda: [click.echo(f"{k:16} {json.dumps(v, ensure_ascii=False)}") for k, v in state.items()])
 
 
+@main.command()
+@click.argument("record_id", type=click.UUID)
+@click.option("--from", "first", type=click.IntRange(min=1), required=True, help="the earlier version")
+@click.option("--to", "second", type=click.IntRange(min=1), required=True, help="the later version")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def diff(ctx: click.Context, record_id: uuid.UUID, first: int, second: int, as_json: bool) -> None:
+    """What changed between two versions of a record: field, old, new, who, when, why."""
+    changes = services(ctx).history.diff(record_id, first, second)
+
+    def text() -> None:
+        for c in changes:
+            why = f"  ({c.reason})" if c.reason else ""
+            click.echo(f"v{c.version} {c.at} {c.actor} {c.type}: {c.field}: "
+                       f"{json.dumps(c.old, ensure_ascii=False)} -> {json.dumps(c.new, ensure_ascii=False)}{why}")
+
+    emit([c.as_json() for c in changes], as_json, text)
+
+
+# -- read models ------------------------------------------------------------------------------------------------
+
+PROJECTIONS = ("catalogue", "search", "logs")
+
+
+@main.command()
+@click.argument("which", type=click.Choice([*PROJECTIONS, "all"]), default="all")
+@click.pass_context
+def rebuild(ctx: click.Context, which: str) -> None:
+    """Rebuild read models from the event store, in batches."""
+    svc = services(ctx)
+    names = [p.name for p in svc.projections.projections] if which == "all" else [which]
+    with click.progressbar(length=len(names) * (svc.archive.recorder.max_notification_id() or 0),
+                           label=f"rebuilding {', '.join(names)}", file=sys.stderr) as bar:
+        count = svc.projections.rebuild(names, progress=bar.update)
+    click.echo(f"rebuilt {', '.join(names)} from {count} events")
+
+
+CSV_COLUMNS = ("code", "title", "state", "fonds", "category", "year", "org", "item", "retention", "security", "date",
+               "doc_number", "responsible", "page_count", "ocr_status", "storage_status", "record_id", "version", "updated_at")
+
+
+@main.command(name="catalogue")
+@click.option("--as-of", "as_of", metavar="TIME", help="the catalogue as it stood then (ISO 8601; a date means its end, UTC)")
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True, help="CSV file to write")
+@actor_option
+@click.pass_context
+def catalogue_command(ctx: click.Context, as_of: str | None, out: Path, as_user: str | None) -> None:
+    """Write the catalogue (now, or as of a past moment) as UTF-8 CSV."""
+    svc = services(ctx)
+    actor = resolve_actor(svc, as_user)
+    if as_of:
+        moment = parse_moment(as_of)
+        with click.progressbar(length=svc.archive.recorder.max_notification_id() or 0, label="replaying", file=sys.stderr) as bar:
+            rows = svc.catalogue.as_of(actor, moment, progress=bar.update)
+    else:
+        svc.catalogue.refresh()
+        rows = svc.catalogue.everything(actor)
+    with open(out, "w", encoding="utf-8-sig", newline="") as handle:  # BOM: spreadsheet programs then read Chinese right
+        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    click.echo(f"{len(rows)} records written to {out}")
+
+
 # -- schemes and transfers ------------------------------------------------------------------------------------------
 
 

@@ -106,8 +106,8 @@ def page_rows(record: Record) -> list[dict[str, Any]]:
 class CatalogueProjection:
     name = "catalogue"
 
-    def __init__(self, load: Callable[[UUID, int], Any]) -> None:
-        self.cache = AggregateCache(load)
+    def __init__(self, load: Callable[[UUID, int], Any], cache_size: int = 20000) -> None:
+        self.cache = AggregateCache(load, cache_size)
 
     def apply(self, conn: Connection, events: Sequence[Any]) -> None:
         touched: dict[UUID, Record] = {}

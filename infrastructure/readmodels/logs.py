@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timezone
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import Connection, delete
@@ -16,7 +16,7 @@ _ACCESS = {ActivityLog.RecordViewed: "viewed", ActivityLog.RecordDownloaded: "do
 
 
 def _common(event: Any) -> dict[str, Any]:
-    at = event.timestamp.astimezone(timezone.utc)
+    at = event.timestamp.astimezone(UTC)
     return {"log_id": str(event.originator_id), "version": event.originator_version, "at": at.isoformat(),
             "day": at.date().isoformat(), "user_id": event.actor, "user_group": event.group}
 
