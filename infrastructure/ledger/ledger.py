@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, tuple_, update
 
 from infrastructure.ledger import merkle
 from infrastructure.ledger.canonical import canonical_json, utc_timestamp
@@ -206,15 +206,43 @@ class MerkleLedger:
         current = self.size()
         if not 1 <= seq <= size <= current:
             raise LedgerError(f"need 1 <= seq <= size <= {current} (the ledger's size)")
-        path = merkle.inclusion_path(seq - 1, size, self.subtree)
+        path = self._with_prefetch(lambda subtree: merkle.inclusion_path(seq - 1, size, subtree))
         return {"leaf_index": seq - 1, "tree_size": size, "path": [h.hex() for h in path]}
 
     def consistency_proof(self, first: int, second: int) -> dict[str, Any]:
         current = self.size()
         if not 1 <= first <= second <= current:
             raise LedgerError(f"need 1 <= first <= second <= {current} (the ledger's size)")
-        path = merkle.consistency_path(first, second, self.subtree)
+        path = self._with_prefetch(lambda subtree: merkle.consistency_path(first, second, subtree))
         return {"first": first, "second": second, "path": [h.hex() for h in path]}
+
+    def _with_prefetch(self, compute: Callable[[merkle.Subtree], list[bytes]]) -> list[bytes]:
+        """Run a proof twice: once to learn which ranges it needs, then with all their nodes fetched in ONE query
+        (a round trip per node made PostgreSQL proofs ~10 ms at a million entries)."""
+        ranges: list[tuple[int, int]] = []
+        compute(lambda start, end: ranges.append((start, end)) or merkle.EMPTY_ROOT)
+        wanted: set[tuple[int, int]] = set()
+        for start, end in ranges:
+            _aligned_nodes(start, end, wanted)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(ledger_nodes.c.level, ledger_nodes.c.idx, ledger_nodes.c.hash)
+                .where(tuple_(ledger_nodes.c.level, ledger_nodes.c.idx).in_(sorted(wanted)))
+            ) if wanted else []
+            nodes = {(int(level), int(idx)): bytes(h) for level, idx, h in rows}
+        if len(nodes) != len(wanted):
+            raise LedgerError("tree nodes are missing: the ledger tables are damaged")
+
+        def subtree(start: int, end: int) -> bytes:
+            n = end - start
+            if n <= 0:
+                return merkle.EMPTY_ROOT
+            if n & (n - 1) == 0 and start % n == 0:
+                return nodes[(n.bit_length() - 1, start // n)]
+            k = 1 << ((n - 1).bit_length() - 1)
+            return merkle.node_hash(subtree(start, start + k), subtree(start + k, end))
+
+        return compute(subtree)
 
     # -- checkpoints ----------------------------------------------------------------------------------------
 
@@ -280,6 +308,19 @@ class MerkleLedger:
         with _atomic(directory / "keys.json") as out:
             out.write(json.dumps({"keys": self.keyring.public_keys()}, indent=2).encode("utf-8") + b"\n")
         return head
+
+
+def _aligned_nodes(start: int, end: int, out: set[tuple[int, int]]) -> None:
+    """The stored perfect subtrees (level, idx) that MTH(D[start:end]) is computed from."""
+    n = end - start
+    if n <= 0:
+        return
+    if n & (n - 1) == 0 and start % n == 0:
+        out.add((n.bit_length() - 1, start // n))
+        return
+    k = 1 << ((n - 1).bit_length() - 1)
+    _aligned_nodes(start, start + k, out)
+    _aligned_nodes(start + k, end, out)
 
 
 def _unsigned(row: dict[str, Any]) -> dict[str, Any]:

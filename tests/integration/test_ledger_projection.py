@@ -62,3 +62,28 @@ def test_a_serving_process_seals_and_checkpoints_on_a_schedule(services: Service
     finally:
         scheduler.shutdown(wait=True)
         scheduled.close()
+
+
+def test_proofs_served_from_the_stored_tree_verify_against_signed_roots(services: Services) -> None:
+    import random
+
+    from infrastructure.ledger import merkle
+    from infrastructure.ledger.canonical import canonical_json
+
+    collect(services, 40)
+    services.ledger.catch_up()
+    size = services.ledger.size()
+    entries = list(services.ledger.entries())
+    root = services.ledger.root(size)
+    rng = random.Random(7)
+    for _ in range(60):
+        seq = rng.randint(1, size)
+        tree_size = rng.randint(seq, size)
+        proof = services.ledger.inclusion_proof(seq, tree_size)
+        leaf = merkle.leaf_hash(canonical_json({k: v for k, v in entries[seq - 1].items() if k != "sig"}))
+        path = [bytes.fromhex(h) for h in proof["path"]]
+        assert merkle.verify_inclusion(seq - 1, tree_size, leaf, path, services.ledger.root(tree_size))
+        first = rng.randint(1, size)
+        consistency = services.ledger.consistency_proof(first, size)
+        path = [bytes.fromhex(h) for h in consistency["path"]]
+        assert merkle.verify_consistency(first, size, services.ledger.root(first), root, path)
