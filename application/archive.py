@@ -110,8 +110,16 @@ class Archive(Application):
                 opened = ActivityLog(user_id=actor.id, day=datetime.now(UTC).date().isoformat())
                 events.extend(opened.collect_events())
                 version = 2
-            events.append(kind(originator_id=log_id, originator_version=version, timestamp=kind.create_timestamp(),
-                               actor=actor.id, group=actor.group, **fields))
+            events.append(
+                kind(
+                    originator_id=log_id,
+                    originator_version=version,
+                    timestamp=kind.create_timestamp(),
+                    actor=actor.id,
+                    group=actor.group,
+                    **fields,
+                )
+            )
             try:
                 self.save(*events)
                 return
@@ -125,7 +133,9 @@ class Archive(Application):
         self, actor: Actor, *, username: str, roles: Sequence[Role], clearance: SecurityLevel, password_hash: str
     ) -> UUID:
         authorise(actor, Action.MANAGE_USERS)
-        user = User.register(username=username, roles=list(roles), clearance=clearance, password_hash=password_hash, actor=actor.id)
+        user = User.register(
+            username=username, roles=list(roles), clearance=clearance, password_hash=password_hash, actor=actor.id
+        )
         try:
             self.save(user)
         except IntegrityError:
@@ -156,8 +166,15 @@ class Archive(Application):
     # -- collection -------------------------------------------------------------------------------------------
 
     def collect(
-        self, actor: Actor, *, title: str, source: str, medium: Medium = Medium.PAPER, originals: Sequence[dict] = (),
-        metadata: dict[str, str] | None = None, reason: str | None = None,
+        self,
+        actor: Actor,
+        *,
+        title: str,
+        source: str,
+        medium: Medium = Medium.PAPER,
+        originals: Sequence[dict] = (),
+        metadata: dict[str, str] | None = None,
+        reason: str | None = None,
     ) -> UUID:
         authorise(actor, Action.COLLECT)
         record = Record.collect(
@@ -166,7 +183,9 @@ class Archive(Application):
         self._save(record)
         return record.id
 
-    def register_transfer(self, actor: Actor, *, department: str, expected: Sequence[str], transfer_id: UUID | None = None) -> UUID:
+    def register_transfer(
+        self, actor: Actor, *, department: str, expected: Sequence[str], transfer_id: UUID | None = None
+    ) -> UUID:
         authorise(actor, Action.COLLECT)
         transfer = Transfer.register(department=department, expected=list(expected), actor=actor.id, transfer_id=transfer_id)
         try:
@@ -175,9 +194,7 @@ class Archive(Application):
             raise InvalidValue(f"transfer {transfer_id} is already registered") from None
         return transfer.id
 
-    def receive_batch(
-        self, actor: Actor, transfer_id: UUID, items: Iterable[tuple[str, UUID, dict[str, Any]]]
-    ) -> list[UUID]:
+    def receive_batch(self, actor: Actor, transfer_id: UUID, items: Iterable[tuple[str, UUID, dict[str, Any]]]) -> list[UUID]:
         """Collect many records of one transfer in ONE atomic save (batched import: hundreds of events per
         transaction). Items already received are skipped, so an interrupted import can simply be run again."""
         authorise(actor, Action.COLLECT)
@@ -203,8 +220,17 @@ class Archive(Application):
     # -- cataloguing, review, appraisal -----------------------------------------------------------------------
 
     def catalogue(
-        self, actor: Actor, record_id: UUID, *, fonds: str, category: str, year: int, org: str,
-        classification: str, retention: Retention | None = None, metadata: dict[str, str] | None = None,
+        self,
+        actor: Actor,
+        record_id: UUID,
+        *,
+        fonds: str,
+        category: str,
+        year: int,
+        org: str,
+        classification: str,
+        retention: Retention | None = None,
+        metadata: dict[str, str] | None = None,
         reason: str | None = None,
     ) -> ArchivalCode:
         record = self.record_for(actor, record_id, Action.CATALOGUE)
@@ -233,7 +259,9 @@ class Archive(Application):
         record.correct(fields, actor=actor.id, reason=reason)
         self._save(record)
 
-    def review(self, actor: Actor, record_id: UUID, *, passed: bool, findings: Sequence[str] = (), reason: str | None = None) -> None:
+    def review(
+        self, actor: Actor, record_id: UUID, *, passed: bool, findings: Sequence[str] = (), reason: str | None = None
+    ) -> None:
         record = self.record_for(actor, record_id, Action.REVIEW)
         record.review(passed, actor=actor.id, findings=list(findings), reason=reason)
         self._save(record)
@@ -295,7 +323,12 @@ class Archive(Application):
     # -- after ingest -----------------------------------------------------------------------------------------
 
     def reclassify(
-        self, actor: Actor, record_id: UUID, *, reason: str, security: SecurityLevel | None = None,
+        self,
+        actor: Actor,
+        record_id: UUID,
+        *,
+        reason: str,
+        security: SecurityLevel | None = None,
         classification: str | None = None,
     ) -> None:
         record = self.record_for(actor, record_id, Action.RECLASSIFY)

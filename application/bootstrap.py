@@ -16,6 +16,7 @@ from application.archive import Archive
 from application.authorisation import SYSTEM, Forbidden
 from application.catalogue import Catalogue
 from application.history import History
+from application.search import Search
 from domain.errors import DomainError
 from domain.users import Role
 from domain.values import SecurityLevel
@@ -32,6 +33,8 @@ from infrastructure.readmodels.logs import LogsProjection
 from infrastructure.readmodels.queries import SqlCatalogue
 from infrastructure.readmodels.reader import SealedEventReader
 from infrastructure.readmodels.runner import ProjectionRunner
+from infrastructure.search.projection import SearchProjection
+from infrastructure.search.tantivy_index import TantivySearchIndex
 from infrastructure.signed_mapper import SigningMapper
 from infrastructure.signing import KeyRing, KeyRingError
 
@@ -40,8 +43,16 @@ INITIAL_ADMIN = "admin"
 # Failures caused by input, configuration or the data itself: the entry points report them as one clear line
 # (CLI) or a 4xx (HTTP) instead of a traceback.
 EXPECTED_ERRORS: tuple[type[Exception], ...] = (
-    DomainError, Forbidden, ConfigurationError, KeyRingError, LedgerError, MapperDeserialisationError,
-    OperationalError, SQLOperationalError, OSError, ValueError,
+    DomainError,
+    Forbidden,
+    ConfigurationError,
+    KeyRingError,
+    LedgerError,
+    MapperDeserialisationError,
+    OperationalError,
+    SQLOperationalError,
+    OSError,
+    ValueError,
 )
 
 
@@ -90,13 +101,28 @@ class Services:
         archive = self.archive
         catalogue = CatalogueProjection(lambda record_id, version: archive.repository.get(record_id, version=version))
         reader = SealedEventReader(archive.mapper)
-        return ProjectionRunner(self.engine, archive.recorder, reader, [catalogue, LogsProjection()])
+        search = SearchProjection(
+            self.search_index, lambda record_id, version: archive.repository.get(record_id, version=version)
+        )
+        return ProjectionRunner(self.engine, archive.recorder, reader, [catalogue, search, LogsProjection()])
+
+    @cached_property
+    def search_index(self) -> TantivySearchIndex:
+        return TantivySearchIndex(self.settings.search_dir)
+
+    @cached_property
+    def search(self) -> Search:
+        return Search(self.archive, self.search_index)
 
     @cached_property
     def catalogue(self) -> Catalogue:
         archive = self.archive
-        past = CatalogueAsOf(self.read_engine, archive.recorder, SealedEventReader(archive.mapper),
-                             lambda record_id, version: archive.repository.get(record_id, version=version))
+        past = CatalogueAsOf(
+            self.read_engine,
+            archive.recorder,
+            SealedEventReader(archive.mapper),
+            lambda record_id, version: archive.repository.get(record_id, version=version),
+        )
         return Catalogue(archive, SqlCatalogue(self.read_engine), self.projections, past)
 
     def audit(self) -> AuditReport:
@@ -114,11 +140,13 @@ class Services:
         """The serving process's jobs: follow the log into the ledger, sign checkpoints on a schedule."""
         from infrastructure.scheduler import start_scheduler
 
-        return start_scheduler([
-            ("ledger-follow", self.ledger.catch_up, 2),
-            ("projections-follow", self.projections.run, 1),
-            ("ledger-checkpoint", self.ledger.checkpoint, self.settings.checkpoint_interval),
-        ])
+        return start_scheduler(
+            [
+                ("ledger-follow", self.ledger.catch_up, 2),
+                ("projections-follow", self.projections.run, 1),
+                ("ledger-checkpoint", self.ledger.checkpoint, self.settings.checkpoint_interval),
+            ]
+        )
 
     def close(self) -> None:
         if "archive" in self.__dict__:
@@ -143,7 +171,10 @@ def initialise(settings: Settings | None = None) -> InitResult:
         if services.archive.find_user(INITIAL_ADMIN) is None:
             password = secrets.token_urlsafe(12)
             services.archive.register_user(
-                SYSTEM, username=INITIAL_ADMIN, roles=[Role.ADMIN], clearance=SecurityLevel.TOP_SECRET,
+                SYSTEM,
+                username=INITIAL_ADMIN,
+                roles=[Role.ADMIN],
+                clearance=SecurityLevel.TOP_SECRET,
                 password_hash=services.passwords.hash(password),
             )
             fd = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -42,7 +42,9 @@ _ALL = _All()
 
 
 class CatalogueQueries(Protocol):
-    def page(self, v: Visibility, where: Any, sort: str = "code", offset: int = 0, limit: int = 50) -> tuple[int, list[dict[str, Any]]]: ...
+    def page(
+        self, v: Visibility, where: Any, sort: str = "code", offset: int = 0, limit: int = 50
+    ) -> tuple[int, list[dict[str, Any]]]: ...
     def record(self, v: Visibility, record_id: str) -> dict[str, Any] | None: ...
     def queues(self, v: Visibility) -> dict[str, int]: ...
     def tree(self, v: Visibility) -> list[dict[str, Any]]: ...
@@ -74,7 +76,9 @@ class Catalogue:
         """Read-your-writes: bring the read models up to the latest event before answering."""
         self.projections.run()
 
-    def browse(self, actor: Actor, where: Any, sort: str = "code", offset: int = 0, limit: int = 50) -> tuple[int, list[dict[str, Any]]]:
+    def browse(
+        self, actor: Actor, where: Any, sort: str = "code", offset: int = 0, limit: int = 50
+    ) -> tuple[int, list[dict[str, Any]]]:
         authorise(actor, Action.READ)
         return self.queries.page(self.visibility(actor), where, sort, offset, limit)
 
@@ -92,11 +96,17 @@ class Catalogue:
         authorise(actor, Action.READ)
         row = self.queries.record(self.visibility(actor), str(record_id))
         if row is None:
-            self.archive.record_activity(actor, ActivityLog.AccessDenied, action="view", record_id=str(record_id),
-                                         reason="not visible at the user's clearance, or no such record")
+            self.archive.record_activity(
+                actor,
+                ActivityLog.AccessDenied,
+                action="view",
+                record_id=str(record_id),
+                reason="not visible at the user's clearance, or no such record",
+            )
             raise NotFound(f"no record {record_id}")
-        self.archive.record_activity(actor, ActivityLog.RecordViewed, record_id=str(record_id), purpose=purpose,
-                                     category=row.get("category"))
+        self.archive.record_activity(
+            actor, ActivityLog.RecordViewed, record_id=str(record_id), purpose=purpose, category=row.get("category")
+        )
         return row
 
     def queues(self, actor: Actor) -> dict[str, int]:
@@ -147,7 +157,13 @@ class Catalogue:
                 spans[(before["state"], step["state"])].append(hours)
             previous[step["record_id"]] = step
         return [
-            {"from": a, "to": b, "count": len(v), "mean_hours": round(statistics.fmean(v), 3),
-             "median_hours": round(statistics.median(v), 3), "max_hours": round(max(v), 3)}
+            {
+                "from": a,
+                "to": b,
+                "count": len(v),
+                "mean_hours": round(statistics.fmean(v), 3),
+                "median_hours": round(statistics.median(v), 3),
+                "max_hours": round(max(v), 3),
+            }
             for (a, b), v in sorted(spans.items())
         ]

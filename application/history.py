@@ -19,8 +19,17 @@ from domain.errors import InvalidValue
 # Never shown, not even to auditors: secrets that happen to live in events.
 HIDDEN_FIELDS = {"password_hash"}
 # Primitive attributes that a property presents as a value object (snapshots need the primitives).
-_BACKING_FIELDS = {"state_code", "medium_code", "code_text", "security_level", "retention_code", "role_names",
-                   "clearance_level", "expected_lookup", "parts"}
+_BACKING_FIELDS = {
+    "state_code",
+    "medium_code",
+    "code_text",
+    "security_level",
+    "retention_code",
+    "role_names",
+    "clearance_level",
+    "expected_lookup",
+    "parts",
+}
 _EVENT_BOOKKEEPING = {"originator_id", "originator_version", "timestamp", "actor", "reason"}
 
 
@@ -72,7 +81,9 @@ class History:
         state = vars(event)
         fields = {k: _plain(v) for k, v in state.items() if k not in _EVENT_BOOKKEEPING | HIDDEN_FIELDS}
         at = event.timestamp.astimezone(UTC).isoformat()
-        return HistoryItem(event.originator_version, kind, at, str(state.get("actor") or "system"), state.get("reason"), "valid", seq, fields)
+        return HistoryItem(
+            event.originator_version, kind, at, str(state.get("actor") or "system"), state.get("reason"), "valid", seq, fields
+        )
 
     def diff(self, stream_id: UUID, first: int, second: int) -> list[Change]:
         if not 1 <= first < second:
@@ -135,8 +146,18 @@ def diff_versions(events: list[Any], first: int, second: int) -> list[Change]:
             for name in sorted(set(before) | set(after)):
                 if name in _NOT_COMPARED or before.get(name) == after.get(name):
                     continue
-                changes.append(Change(name, before.get(name), after.get(name), event.originator_version, kind,
-                                      str(getattr(event, "actor", None) or "system"), at, getattr(event, "reason", None)))
+                changes.append(
+                    Change(
+                        name,
+                        before.get(name),
+                        after.get(name),
+                        event.originator_version,
+                        kind,
+                        str(getattr(event, "actor", None) or "system"),
+                        at,
+                        getattr(event, "reason", None),
+                    )
+                )
         before = after
     return changes
 

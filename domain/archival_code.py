@@ -15,7 +15,9 @@ _PARTS = {
     "org": (re.compile(r"[A-Z0-9]{1,8}"), "机构或问题代码 (organisation) must be 1-8 upper-case letters or digits, e.g. BGS"),
 }
 # The category and the year are joined by a middle dot (DA/T 22-2015 §6.1); "." and "-" are accepted on input.
-_CODE = re.compile(r"^(?P<fonds>[^-]+)-(?P<category>[A-Za-z]+)[·.\-](?P<year>\d+)-(?P<retention>[^-]+)-(?P<org>[^-]+)-(?P<item>\d+)$")
+_CODE = re.compile(
+    r"^(?P<fonds>[^-]+)-(?P<category>[A-Za-z]+)[·.\-](?P<year>\d+)-(?P<retention>[^-]+)-(?P<org>[^-]+)-(?P<item>\d+)$"
+)
 
 
 def _check(part: str, value: str) -> str:
@@ -72,8 +74,14 @@ class ArchivalCode:
         if not match:
             raise InvalidValue(f"not a 档号: {text!r}; expected 全宗号-门类·年度-保管期限-机构-件号 like Z109-WS·2011-Y-BGS-0001")
         parts = match.groupdict()
-        return cls(parts["fonds"], parts["category"], int(parts["year"]), Retention.parse(parts["retention"]).code,
-                   parts["org"], int(parts["item"]))
+        return cls(
+            parts["fonds"],
+            parts["category"],
+            int(parts["year"]),
+            Retention.parse(parts["retention"]).code,
+            parts["org"],
+            int(parts["item"]),
+        )
 
     @property
     def class_key(self) -> ClassKey:

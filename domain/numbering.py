@@ -27,7 +27,9 @@ class ItemSequence(Aggregate):
 
     @classmethod
     def start(cls, key: ClassKey) -> ItemSequence:
-        return cls(class_key=str(key), fonds=key.fonds, category=key.category, year=key.year, retention=key.retention, org=key.org)
+        return cls(
+            class_key=str(key), fonds=key.fonds, category=key.category, year=key.year, retention=key.retention, org=key.org
+        )
 
     @event("Started")
     def __init__(self, class_key: str, fonds: str, category: str, year: int, retention: str, org: str) -> None:

@@ -52,8 +52,9 @@ class RetentionDecision(str, enum.Enum):
 
 S = RecordState
 _BEFORE_DISPOSAL = frozenset(S) - {S.DISPOSAL_APPROVED, S.DESTROYED}
-_APPRAISED_ON = frozenset({S.APPRAISED, S.SCANNED, S.PROCESSED, S.QC_PASSED, S.QC_FAILED, S.REWORK,
-                           S.TEXT_RECOGNISED, S.INGESTED, S.DISPOSAL_PROPOSED})
+_APPRAISED_ON = frozenset(
+    {S.APPRAISED, S.SCANNED, S.PROCESSED, S.QC_PASSED, S.QC_FAILED, S.REWORK, S.TEXT_RECOGNISED, S.INGESTED, S.DISPOSAL_PROPOSED}
+)
 
 # action -> states it may start from. The one table of the lifecycle: guards and tests both read it.
 TRANSITIONS: dict[str, frozenset[RecordState]] = {
@@ -99,8 +100,16 @@ class Record(Aggregate):
 
     @classmethod
     def collect(
-        cls, *, title: str, source: str, medium: Medium | str = Medium.PAPER, actor: str, originals: Sequence[dict] = (),
-        transfer_id: UUID | None = None, metadata: dict[str, str] | None = None, reason: str | None = None,
+        cls,
+        *,
+        title: str,
+        source: str,
+        medium: Medium | str = Medium.PAPER,
+        actor: str,
+        originals: Sequence[dict] = (),
+        transfer_id: UUID | None = None,
+        metadata: dict[str, str] | None = None,
+        reason: str | None = None,
         record_id: UUID | None = None,
     ) -> Record:
         medium = Medium(medium)
@@ -110,17 +119,37 @@ class Record(Aggregate):
         if medium is Medium.PAPER and originals:
             raise InvalidValue("a paper record has no original files; its pages are scanned later")
         for original in originals:
-            if not _SHA256.fullmatch(str(original.get("sha256", ""))) or int(original.get("size", -1)) < 0 or not original.get("name"):
+            if (
+                not _SHA256.fullmatch(str(original.get("sha256", "")))
+                or int(original.get("size", -1)) < 0
+                or not original.get("name")
+            ):
                 raise InvalidValue("each original file needs a name, a 64-hex sha256 and a size")
         return cls._create(
-            cls.Collected, id=record_id or uuid4(), title=_required(title, "a title"), source=str(source or "").strip(),
-            medium=medium.value, actor=actor, originals=originals, transfer_id=transfer_id,
-            metadata={str(k): str(v) for k, v in (metadata or {}).items()}, reason=reason,
+            cls.Collected,
+            id=record_id or uuid4(),
+            title=_required(title, "a title"),
+            source=str(source or "").strip(),
+            medium=medium.value,
+            actor=actor,
+            originals=originals,
+            transfer_id=transfer_id,
+            metadata={str(k): str(v) for k, v in (metadata or {}).items()},
+            reason=reason,
         )
 
     @event("Collected")
-    def __init__(self, title: str, source: str, medium: str, actor: str, originals: list[dict],
-                 transfer_id: UUID | None, metadata: dict[str, str], reason: str | None) -> None:
+    def __init__(
+        self,
+        title: str,
+        source: str,
+        medium: str,
+        actor: str,
+        originals: list[dict],
+        transfer_id: UUID | None,
+        metadata: dict[str, str],
+        reason: str | None,
+    ) -> None:
         self.title, self.source, self.medium_code = title, source, medium
         self.originals, self.transfer_id, self.metadata = originals, transfer_id, dict(metadata)
         self.state_code = S.COLLECTED.value
@@ -168,11 +197,22 @@ class Record(Aggregate):
 
     # -- cataloguing, review, appraisal ---------------------------------------------------------------------------
 
-    def catalogue(self, code: ArchivalCode, classification: str, actor: str, metadata: dict[str, str] | None = None,
-                  reason: str | None = None) -> None:
+    def catalogue(
+        self,
+        code: ArchivalCode,
+        classification: str,
+        actor: str,
+        metadata: dict[str, str] | None = None,
+        reason: str | None = None,
+    ) -> None:
         self._require("catalogue")
-        self._catalogued(code=str(code), classification=_required(classification, "a classification"), actor=actor,
-                         metadata={str(k): str(v) for k, v in (metadata or {}).items()}, reason=reason)
+        self._catalogued(
+            code=str(code),
+            classification=_required(classification, "a classification"),
+            actor=actor,
+            metadata={str(k): str(v) for k, v in (metadata or {}).items()},
+            reason=reason,
+        )
 
     @event("Catalogued")
     def _catalogued(self, code: str, classification: str, actor: str, metadata: dict[str, str], reason: str | None) -> None:
@@ -194,7 +234,11 @@ class Record(Aggregate):
         self._require("correct")
         if not fields:
             raise InvalidValue("nothing to correct: give at least one field")
-        self._corrected(fields={str(k): str(v) for k, v in fields.items()}, actor=actor, reason=_required(reason, "a reason for the correction"))
+        self._corrected(
+            fields={str(k): str(v) for k, v in fields.items()},
+            actor=actor,
+            reason=_required(reason, "a reason for the correction"),
+        )
 
     @event("MetadataCorrected")
     def _corrected(self, fields: dict[str, str], actor: str, reason: str) -> None:
@@ -215,15 +259,23 @@ class Record(Aggregate):
         if passed:
             self.state_code = S.REVIEWED.value
 
-    def appraise(self, retention: Retention, security: SecurityLevel, actor: str, code: ArchivalCode | None = None,
-                 reason: str | None = None) -> None:
+    def appraise(
+        self,
+        retention: Retention,
+        security: SecurityLevel,
+        actor: str,
+        code: ArchivalCode | None = None,
+        reason: str | None = None,
+    ) -> None:
         self._require("appraise")
         if code is not None and code.retention != retention.code:
             raise InvalidValue(f"the new 档号 {code} does not carry the appraised retention {retention}")
         current = self.code
         if code is None and current is not None and current.retention != retention.code:
             raise InvalidValue(f"retention {retention} differs from the 档号 {current}: the record needs a new item number")
-        self._appraised(retention=retention.code, security=int(security), code=str(code) if code else None, actor=actor, reason=reason)
+        self._appraised(
+            retention=retention.code, security=int(security), code=str(code) if code else None, actor=actor, reason=reason
+        )
 
     @event("Appraised")
     def _appraised(self, retention: str, security: int, code: str | None, actor: str, reason: str | None) -> None:
@@ -273,7 +325,9 @@ class Record(Aggregate):
                 self.pages[key] = {**self.pages[key], **{k: v for k, v in page.items() if k not in ("no", "sha256")}}
         self.state_code = S.PROCESSED.value
 
-    def pass_qc(self, actor: str, metrics: dict | None = None, override_reason: str | None = None, reason: str | None = None) -> None:
+    def pass_qc(
+        self, actor: str, metrics: dict | None = None, override_reason: str | None = None, reason: str | None = None
+    ) -> None:
         self._require("pass_qc")
         if self.state is S.QC_FAILED and not (override_reason and override_reason.strip()):
             raise IllegalTransition(self.state.value, "pass_qc")
@@ -318,8 +372,13 @@ class Record(Aggregate):
         self._require("recognise_text")
         if not _SHA256.fullmatch(str(text_sha256)):
             raise InvalidValue("the recognised text is stored as a blob: give its sha256")
-        self._text_recognised(text_sha256=text_sha256, confidence=dict(confidence), engine=_required(engine, "the OCR engine"),
-                              actor=actor, reason=reason)
+        self._text_recognised(
+            text_sha256=text_sha256,
+            confidence=dict(confidence),
+            engine=_required(engine, "the OCR engine"),
+            actor=actor,
+            reason=reason,
+        )
 
     @event("TextRecognised")
     def _text_recognised(self, text_sha256: str, confidence: dict, engine: str, actor: str, reason: str | None) -> None:
@@ -339,14 +398,25 @@ class Record(Aggregate):
 
     # -- after ingest --------------------------------------------------------------------------------------------
 
-    def reclassify(self, actor: str, reason: str | None, security: SecurityLevel | None = None,
-                   code: ArchivalCode | None = None, classification: str | None = None) -> None:
+    def reclassify(
+        self,
+        actor: str,
+        reason: str | None,
+        security: SecurityLevel | None = None,
+        code: ArchivalCode | None = None,
+        classification: str | None = None,
+    ) -> None:
         self._require("reclassify")
         reason = _required(reason, "a reason for the reclassification")
         if security is None and code is None and not classification:
             raise InvalidValue("a reclassification changes the security level, the 档号 or the classification")
-        self._reclassified(security=None if security is None else int(security), code=str(code) if code else None,
-                           classification=classification or None, actor=actor, reason=reason)
+        self._reclassified(
+            security=None if security is None else int(security),
+            code=str(code) if code else None,
+            classification=classification or None,
+            actor=actor,
+            reason=reason,
+        )
 
     @event("Reclassified")
     def _reclassified(self, security: int | None, code: str | None, classification: str | None, actor: str, reason: str) -> None:
@@ -357,7 +427,9 @@ class Record(Aggregate):
         if classification:
             self.classification = classification
 
-    def review_retention(self, decision: RetentionDecision, actor: str, reason: str | None, retention: Retention | None = None) -> None:
+    def review_retention(
+        self, decision: RetentionDecision, actor: str, reason: str | None, retention: Retention | None = None
+    ) -> None:
         self._require("review_retention")
         decision = RetentionDecision(decision)
         reason = _required(reason, "a reason for the retention decision")
@@ -365,7 +437,9 @@ class Record(Aggregate):
             raise InvalidValue("extending the retention needs the new retention period")
         if decision is RetentionDecision.DISPOSE and self.retention is not None and self.retention.is_permanent:
             raise DomainError("a permanently retained (永久) record cannot be proposed for disposal")
-        self._retention_reviewed(decision=decision.value, retention=retention.code if retention else None, actor=actor, reason=reason)
+        self._retention_reviewed(
+            decision=decision.value, retention=retention.code if retention else None, actor=actor, reason=reason
+        )
 
     @event("RetentionReviewed")
     def _retention_reviewed(self, decision: str, retention: str | None, actor: str, reason: str) -> None:

@@ -15,7 +15,12 @@ from domain.values import Retention
 _NAMESPACE = uuid.UUID("5d3f4a2b-1c6e-5f70-8a9b-0c1d2e3f4a5b")
 STANDARD_CATEGORIES = {"WS": "文书", "YW": "业务", "KJ": "科技", "KU": "会计"}
 # DA/T 31-2017 spirit: 300 dpi for text, clarity, residual skew ≤ 0.5°, blank-page ink threshold. Integers only.
-DEFAULT_QC_PROFILE: dict[str, int | str | bool] = {"min_dpi": 300, "min_clarity": 100, "max_skew_tenths": 5, "blank_ink_per_mille": 5}
+DEFAULT_QC_PROFILE: dict[str, int | str | bool] = {
+    "min_dpi": 300,
+    "min_clarity": 100,
+    "max_skew_tenths": 5,
+    "blank_ink_per_mille": 5,
+}
 
 
 def _code(value: str, pattern: str, what: str) -> str:
@@ -98,7 +103,9 @@ class ArchivingScheme(Aggregate):
         if category not in self.categories:
             raise InvalidValue(f"fonds {self.fonds} has no category {category}; known: {', '.join(sorted(self.categories))}")
         if self.classes and org not in self.classes:
-            raise InvalidValue(f"fonds {self.fonds} has no organisation or problem code {org}; known: {', '.join(sorted(self.classes))}")
+            raise InvalidValue(
+                f"fonds {self.fonds} has no organisation or problem code {org}; known: {', '.join(sorted(self.classes))}"
+            )
 
     def default_retention(self, org: str) -> Retention:
         """The retention schedule's period for a class; the archivist must choose when the schedule has none."""

@@ -12,8 +12,9 @@ from domain.errors import DomainError, InvalidValue
 
 class Transfer(Aggregate):
     @classmethod
-    def register(cls, *, department: str, expected: Sequence[str], actor: str, reason: str | None = None,
-                 transfer_id: UUID | None = None) -> Transfer:
+    def register(
+        cls, *, department: str, expected: Sequence[str], actor: str, reason: str | None = None, transfer_id: UUID | None = None
+    ) -> Transfer:
         items = [str(i).strip() for i in expected]
         if not str(department).strip():
             raise InvalidValue("a transfer comes from a department")
@@ -21,8 +22,14 @@ class Transfer(Aggregate):
             raise InvalidValue("a transfer lists the items it hands over")
         if len(set(items)) != len(items):
             raise InvalidValue("an item is listed twice in the transfer")
-        return cls._create(cls.Registered, id=transfer_id or uuid4(), department=str(department).strip(), expected=items,
-                           actor=actor, reason=reason)
+        return cls._create(
+            cls.Registered,
+            id=transfer_id or uuid4(),
+            department=str(department).strip(),
+            expected=items,
+            actor=actor,
+            reason=reason,
+        )
 
     @event("Registered")
     def __init__(self, department: str, expected: list[str], actor: str, reason: str | None) -> None:

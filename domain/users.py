@@ -41,7 +41,9 @@ class User(Aggregate):
         roles = sorted({Role(r).value for r in roles})
         if not roles:
             raise InvalidValue("a user needs at least one role")
-        return cls(username=username, roles=roles, clearance=int(SecurityLevel(clearance)), password_hash=password_hash, actor=actor)
+        return cls(
+            username=username, roles=roles, clearance=int(SecurityLevel(clearance)), password_hash=password_hash, actor=actor
+        )
 
     @event("Registered")
     def __init__(self, username: str, roles: list[str], clearance: int, password_hash: str, actor: str) -> None:

@@ -60,6 +60,11 @@ class Settings:
         return (self.witness_dir or self.home / "witness") / "checkpoints.jsonl"
 
     @property
+    def search_dir(self) -> Path:
+        """The tantivy index: rebuilt from the event stream per node (DESIGN §7), so always a local folder."""
+        return self.home / "search"
+
+    @property
     def events_path(self) -> Path:
         return self.home / "events.sqlite"
 
@@ -73,9 +78,7 @@ class Settings:
         except Exception as error:  # sqlalchemy raises ArgumentError with a terse message
             raise ConfigurationError(f"ARCHIVE_DATABASE_URL is not a database URL: {error}") from None
         if not url.drivername.startswith("postgresql") or not url.database:
-            raise ConfigurationError(
-                "ARCHIVE_DATABASE_URL must look like postgresql://user:password@host:5432/dbname"
-            )
+            raise ConfigurationError("ARCHIVE_DATABASE_URL must look like postgresql://user:password@host:5432/dbname")
         return url
 
     def readmodel_url(self) -> str:

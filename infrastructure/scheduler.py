@@ -15,7 +15,9 @@ def start_scheduler(jobs: list[tuple[str, Callable[[], object], int]]) -> Backgr
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per run would drown the request log
     scheduler = BackgroundScheduler(daemon=True)
     for name, function, seconds in jobs:
-        scheduler.add_job(_logged(name, function), "interval", seconds=seconds, id=name, name=name, max_instances=1, coalesce=True)
+        scheduler.add_job(
+            _logged(name, function), "interval", seconds=seconds, id=name, name=name, max_instances=1, coalesce=True
+        )
     scheduler.start()
     return scheduler
 

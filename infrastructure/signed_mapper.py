@@ -69,7 +69,9 @@ class SigningMapper(Mapper):
         the payload_sha256 of their (signed) ledger entry, which was sealed after the signature was verified."""
         state = stored_event.state
         if len(state) < _HEADER or state[:3] != MAGIC:
-            raise TamperedEvent(stored_event.originator_id, stored_event.originator_version, stored_event.topic, "no signature envelope")
+            raise TamperedEvent(
+                stored_event.originator_id, stored_event.originator_version, stored_event.topic, "no signature envelope"
+            )
         return super().to_domain_event(
             StoredEvent(stored_event.originator_id, stored_event.originator_version, stored_event.topic, state[_HEADER:])
         )

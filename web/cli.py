@@ -112,15 +112,20 @@ def user() -> None:
 @click.option("--password-stdin", is_flag=True, required=True, help="read the password from standard input")
 @actor_option
 @click.pass_context
-def user_add(ctx: click.Context, name: str, roles: tuple[str, ...], clearance: str, password_stdin: bool, as_user: str | None) -> None:
+def user_add(
+    ctx: click.Context, name: str, roles: tuple[str, ...], clearance: str, password_stdin: bool, as_user: str | None
+) -> None:
     """Register a user; prints the user id."""
     password = sys.stdin.readline().rstrip("\r\n")
     if len(password) < 10:
         raise click.UsageError("the password must have at least 10 characters")
     svc = services(ctx)
     user_id = svc.archive.register_user(
-        resolve_actor(svc, as_user), username=name, roles=[Role(r) for r in roles],
-        clearance=SecurityLevel.parse(clearance), password_hash=svc.passwords.hash(password),
+        resolve_actor(svc, as_user),
+        username=name,
+        roles=[Role(r) for r in roles],
+        clearance=SecurityLevel.parse(clearance),
+        password_hash=svc.passwords.hash(password),
     )
     click.echo(str(user_id))
 
@@ -179,8 +184,11 @@ def ledger_export(ctx: click.Context, directory: Path) -> None:
 
 @ledger.command("verify")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--witness", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="checkpoints kept elsewhere (an earlier export's checkpoints.jsonl, the witness folder)")
+@click.option(
+    "--witness",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="checkpoints kept elsewhere (an earlier export's checkpoints.jsonl, the witness folder)",
+)
 @click.option("--json", "as_json", is_flag=True)
 def ledger_verify(directory: Path, witness: Path | None, as_json: bool) -> None:
     """Verify an export offline: signatures, hashes, roots, checkpoint consistency. Exit 0 only if all verify."""
@@ -195,11 +203,23 @@ def ledger_verify(directory: Path, witness: Path | None, as_json: bool) -> None:
     report = Services.verify_export(directory, witness=witness, progress=None if as_json else progress)
     if state["bar"] is not None:
         state["bar"].__exit__(None, None, None)
-    data = {"ok": report.ok, "entries": report.entries, "checkpoints": report.checkpoints,
-            "first_bad_seq": report.first_bad_seq, "reason": report.reason, "root": report.root}
-    emit(data, as_json, lambda: click.echo(
-        f"OK: {report.entries} entries, {report.checkpoints} checkpoints, root {report.root}" if report.ok
-        else f"FAILED at seq {report.first_bad_seq}: {report.reason}"))
+    data = {
+        "ok": report.ok,
+        "entries": report.entries,
+        "checkpoints": report.checkpoints,
+        "first_bad_seq": report.first_bad_seq,
+        "reason": report.reason,
+        "root": report.root,
+    }
+    emit(
+        data,
+        as_json,
+        lambda: click.echo(
+            f"OK: {report.entries} entries, {report.checkpoints} checkpoints, root {report.root}"
+            if report.ok
+            else f"FAILED at seq {report.first_bad_seq}: {report.reason}"
+        ),
+    )
     sys.exit(0 if report.ok else 1)
 
 
@@ -209,14 +229,23 @@ def ledger_verify(directory: Path, witness: Path | None, as_json: bool) -> None:
 def ledger_audit(ctx: click.Context, as_json: bool) -> None:
     """Compare the live event store with its ledger: changed, missing, extra or reordered events."""
     report = services(ctx).audit()
-    data = {"ok": report.ok, "events": report.events, "sealed": report.sealed, "snapshots": report.snapshots,
-            "findings": [f.as_json() for f in report.findings]}
+    data = {
+        "ok": report.ok,
+        "events": report.events,
+        "sealed": report.sealed,
+        "snapshots": report.snapshots,
+        "findings": [f.as_json() for f in report.findings],
+    }
 
     def text() -> None:
         for finding in report.findings:
-            where = f"seq {finding.seq}" if finding.seq else (f"{finding.stream} v{finding.version}" if finding.stream else "ledger")
+            where = (
+                f"seq {finding.seq}" if finding.seq else (f"{finding.stream} v{finding.version}" if finding.stream else "ledger")
+            )
             click.echo(f"{finding.kind.upper()}: {where}: {finding.detail}")
-        click.echo(("OK" if report.ok else "FAILED") + f": {report.events} events, {report.sealed} sealed, {report.snapshots} snapshots")
+        click.echo(
+            ("OK" if report.ok else "FAILED") + f": {report.events} events, {report.sealed} sealed, {report.snapshots} snapshots"
+        )
 
     emit(data, as_json, text)
     sys.exit(0 if report.ok else 1)
@@ -271,8 +300,10 @@ def diff(ctx: click.Context, record_id: uuid.UUID, first: int, second: int, as_j
     def text() -> None:
         for c in changes:
             why = f"  ({c.reason})" if c.reason else ""
-            click.echo(f"v{c.version} {c.at} {c.actor} {c.type}: {c.field}: "
-                       f"{json.dumps(c.old, ensure_ascii=False)} -> {json.dumps(c.new, ensure_ascii=False)}{why}")
+            click.echo(
+                f"v{c.version} {c.at} {c.actor} {c.type}: {c.field}: "
+                f"{json.dumps(c.old, ensure_ascii=False)} -> {json.dumps(c.new, ensure_ascii=False)}{why}"
+            )
 
     emit([c.as_json() for c in changes], as_json, text)
 
@@ -289,19 +320,43 @@ def rebuild(ctx: click.Context, which: str) -> None:
     """Rebuild read models from the event store, in batches."""
     svc = services(ctx)
     names = [p.name for p in svc.projections.projections] if which == "all" else [which]
-    with click.progressbar(length=len(names) * (svc.archive.recorder.max_notification_id() or 0),
-                           label=f"rebuilding {', '.join(names)}", file=sys.stderr) as bar:
+    with click.progressbar(
+        length=len(names) * (svc.archive.recorder.max_notification_id() or 0),
+        label=f"rebuilding {', '.join(names)}",
+        file=sys.stderr,
+    ) as bar:
         count = svc.projections.rebuild(names, progress=bar.update)
     click.echo(f"rebuilt {', '.join(names)} from {count} events")
 
 
-CSV_COLUMNS = ("code", "title", "state", "fonds", "category", "year", "org", "item", "retention", "security", "date",
-               "doc_number", "responsible", "page_count", "ocr_status", "storage_status", "record_id", "version", "updated_at")
+CSV_COLUMNS = (
+    "code",
+    "title",
+    "state",
+    "fonds",
+    "category",
+    "year",
+    "org",
+    "item",
+    "retention",
+    "security",
+    "date",
+    "doc_number",
+    "responsible",
+    "page_count",
+    "ocr_status",
+    "storage_status",
+    "record_id",
+    "version",
+    "updated_at",
+)
 
 
 @main.command(name="catalogue")
 @click.option("--as-of", "as_of", metavar="TIME", help="the catalogue as it stood then (ISO 8601; a date means its end, UTC)")
-@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True, help="CSV file to write")
+@click.option(
+    "--out", "out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True, help="CSV file to write"
+)
 @actor_option
 @click.pass_context
 def catalogue_command(ctx: click.Context, as_of: str | None, out: Path, as_user: str | None) -> None:
@@ -365,7 +420,7 @@ def transfer_import(ctx: click.Context, listing: io.BufferedReader, department: 
         svc.archive.register_transfer(actor, department=department, expected=[r[0] for r in rows], transfer_id=transfer_id)
     click.echo(str(transfer_id))
     for start in range(0, len(rows), batch):
-        items = [(item, uuid.uuid5(transfer_id, item), fields) for item, fields in rows[start:start + batch]]
+        items = [(item, uuid.uuid5(transfer_id, item), fields) for item, fields in rows[start : start + batch]]
         for record_id in svc.archive.receive_batch(actor, transfer_id, items):
             click.echo(str(record_id))
         sys.stdout.flush()

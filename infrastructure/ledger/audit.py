@@ -106,14 +106,22 @@ class LedgerAudit:
 
     def _missing(self, report: AuditReport, entry: dict[str, Any]) -> None:
         report.findings.append(
-            Finding("missing", f"sealed {entry['type']} is no longer in the event store", entry["seq"], entry["stream"], entry["version"])
+            Finding(
+                "missing",
+                f"sealed {entry['type']} is no longer in the event store",
+                entry["seq"],
+                entry["stream"],
+                entry["version"],
+            )
         )
 
     def _unsealed(self, report: AuditReport, note: Any) -> None:
         elsewhere = self.ledger.entry_for(str(note.originator_id), note.originator_version)
         if elsewhere is not None:
             detail = f"sealed at seq {elsewhere['seq']} but now stored at another position"
-            report.findings.append(Finding("reordered", detail, elsewhere["seq"], str(note.originator_id), note.originator_version))
+            report.findings.append(
+                Finding("reordered", detail, elsewhere["seq"], str(note.originator_id), note.originator_version)
+            )
         elif report.findings and report.findings[-1].kind == "unsealable":
             return  # sealing stopped at a tampered event; what follows it is pending, not extra
         else:
@@ -130,7 +138,13 @@ class LedgerAudit:
             return
         if hashlib.sha256(note.state).hexdigest() != entry["payload_sha256"] or entry["type"] != note.topic.rsplit(":", 1)[-1]:
             report.findings.append(
-                Finding("changed", "stored bytes differ from the sealed payload_sha256", entry["seq"], entry["stream"], entry["version"])
+                Finding(
+                    "changed",
+                    "stored bytes differ from the sealed payload_sha256",
+                    entry["seq"],
+                    entry["stream"],
+                    entry["version"],
+                )
             )
             return
         try:
@@ -152,7 +166,11 @@ class LedgerAudit:
             if tree.size + 1 != entry["seq"]:
                 report.findings.append(Finding("signature", f"seq {entry['seq']} follows {tree.size}", entry["seq"]))
             if not keyring.verify(entry["key_id"], canonical_json(unsigned), _b64(entry["sig"])):
-                report.findings.append(Finding("signature", "ledger entry signature does not verify", entry["seq"], entry["stream"], entry["version"]))
+                report.findings.append(
+                    Finding(
+                        "signature", "ledger entry signature does not verify", entry["seq"], entry["stream"], entry["version"]
+                    )
+                )
             tree.append(merkle.leaf_hash(canonical_json(unsigned)))
             if tree.size in wanted:
                 roots[tree.size] = tree.root()
@@ -166,14 +184,24 @@ class LedgerAudit:
         keyring = self.ledger.keyring
         unsigned = {k: v for k, v in cp.items() if k != "sig"}
         public = keyring.public_key(cp.get("key_id", ""))
-        if public is None or log_id_of(public) != cp.get("log_id") or not keyring.verify(cp["key_id"], canonical_json(unsigned), _b64(cp["sig"])):
+        if (
+            public is None
+            or log_id_of(public) != cp.get("log_id")
+            or not keyring.verify(cp["key_id"], canonical_json(unsigned), _b64(cp["sig"]))
+        ):
             report.findings.append(Finding("checkpoint", f"{origin} checkpoint of size {cp.get('size')} has a bad signature"))
         elif cp["size"] > size:
             report.findings.append(
-                Finding("truncated", f"{origin} checkpoint of {cp['timestamp']} covers {cp['size']} entries; the ledger holds {size}", size + 1)
+                Finding(
+                    "truncated",
+                    f"{origin} checkpoint of {cp['timestamp']} covers {cp['size']} entries; the ledger holds {size}",
+                    size + 1,
+                )
             )
         elif roots.get(cp["size"], b"").hex() != cp["root"]:
-            report.findings.append(Finding("checkpoint", f"{origin} checkpoint of size {cp['size']}: the entries give another root"))
+            report.findings.append(
+                Finding("checkpoint", f"{origin} checkpoint of size {cp['size']}: the entries give another root")
+            )
 
     def _check_snapshots(self, report: AuditReport) -> None:
         for stored in self.snapshots():

@@ -98,9 +98,7 @@ class MerkleLedger:
             conn.execute(insert(ledger_entries), rows)
             conn.execute(insert(ledger_nodes), nodes)
             conn.execute(
-                update(projection_positions)
-                .where(projection_positions.c.name == POSITION)
-                .values(position=notifications[-1].id)
+                update(projection_positions).where(projection_positions.c.name == POSITION).values(position=notifications[-1].id)
             )
             return len(notifications)
 
@@ -164,23 +162,21 @@ class MerkleLedger:
 
     def entry_for(self, stream: str, version: int) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(ledger_entries).where(ledger_entries.c.stream == stream, ledger_entries.c.version == version)
-            ).mappings().first()
+            row = (
+                conn.execute(select(ledger_entries).where(ledger_entries.c.stream == stream, ledger_entries.c.version == version))
+                .mappings()
+                .first()
+            )
         return dict(row) if row else None
 
     def sealed_versions(self, stream: str) -> dict[int, int]:
         """version -> seq for one stream (the history's ledger badge)."""
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(ledger_entries.c.version, ledger_entries.c.seq).where(ledger_entries.c.stream == stream)
-            )
+            rows = conn.execute(select(ledger_entries.c.version, ledger_entries.c.seq).where(ledger_entries.c.stream == stream))
             return {int(v): int(s) for v, s in rows}
 
     def _read_node(self, conn: Connection, level: int, idx: int) -> bytes:
-        found = conn.execute(
-            select(ledger_nodes.c.hash).where(ledger_nodes.c.level == level, ledger_nodes.c.idx == idx)
-        ).scalar()
+        found = conn.execute(select(ledger_nodes.c.hash).where(ledger_nodes.c.level == level, ledger_nodes.c.idx == idx)).scalar()
         if found is None:
             raise LedgerError(f"tree node ({level}, {idx}) is missing: the ledger tables are damaged")
         return bytes(found)
@@ -225,10 +221,15 @@ class MerkleLedger:
         for start, end in ranges:
             _aligned_nodes(start, end, wanted)
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(ledger_nodes.c.level, ledger_nodes.c.idx, ledger_nodes.c.hash)
-                .where(tuple_(ledger_nodes.c.level, ledger_nodes.c.idx).in_(sorted(wanted)))
-            ) if wanted else []
+            rows = (
+                conn.execute(
+                    select(ledger_nodes.c.level, ledger_nodes.c.idx, ledger_nodes.c.hash).where(
+                        tuple_(ledger_nodes.c.level, ledger_nodes.c.idx).in_(sorted(wanted))
+                    )
+                )
+                if wanted
+                else []
+            )
             nodes = {(int(level), int(idx)): bytes(h) for level, idx, h in rows}
         if len(nodes) != len(wanted):
             raise LedgerError("tree nodes are missing: the ledger tables are damaged")

@@ -121,7 +121,11 @@ def read_checkpoints(path: Path, keys: dict[str, bytes], origin: str) -> list[di
             raise Fault(f"{origin} checkpoint {number} does not have exactly the fields {', '.join(sorted(CHECKPOINT_FIELDS))}")
         public = keys.get(cp["key_id"])
         unsigned = canonical_json({k: v for k, v in cp.items() if k != "sig"})
-        if public is None or hashlib.sha256(public).hexdigest() != cp["log_id"] or not _signature_ok(keys, cp["key_id"], unsigned, cp["sig"]):
+        if (
+            public is None
+            or hashlib.sha256(public).hexdigest() != cp["log_id"]
+            or not _signature_ok(keys, cp["key_id"], unsigned, cp["sig"])
+        ):
             raise Fault(f"{origin} checkpoint {number} (size {cp.get('size')}): bad signature, key or log id")
         if not isinstance(cp["size"], int) or cp["size"] < 0:
             raise Fault(f"{origin} checkpoint {number}: size must be a whole number")
@@ -138,8 +142,9 @@ def _chunks(path: Path) -> Iterator[tuple[int, list[bytes]]]:
             seq += len(lines)
 
 
-def verify_export(directory: Path, *, witness: Path | None = None, workers: int = 2,
-                  progress: Callable[[int, int], None] | None = None) -> VerificationReport:
+def verify_export(
+    directory: Path, *, witness: Path | None = None, workers: int = 2, progress: Callable[[int, int], None] | None = None
+) -> VerificationReport:
     entries_path = directory / "entries.jsonl"
     try:
         keys = load_keys(directory)
@@ -183,8 +188,9 @@ def verify_export(directory: Path, *, witness: Path | None = None, workers: int 
     return _checkpoint_faults(report, checkpoints, roots, upto=tree.size) or report
 
 
-def _checkpoint_faults(report: VerificationReport, checkpoints: list[dict[str, Any]], roots: dict[int, str],
-                       upto: int) -> VerificationReport | None:
+def _checkpoint_faults(
+    report: VerificationReport, checkpoints: list[dict[str, Any]], roots: dict[int, str], upto: int
+) -> VerificationReport | None:
     """A checkpoint that the (good part of the) entries cannot reproduce: wrong root, or more than was exported."""
     for cp in checkpoints:
         label = f"{cp['_origin']} checkpoint {cp['_number']} of {cp['timestamp']}"
@@ -195,6 +201,8 @@ def _checkpoint_faults(report: VerificationReport, checkpoints: list[dict[str, A
         if cp["size"] <= upto and roots.get(cp["size"]) != cp["root"]:
             report.ok = False
             report.first_bad_seq = report.first_bad_seq or cp["size"]
-            report.reason = report.reason or f"{label} (size {cp['size']}) root mismatch: the entries do not produce the signed root"
+            report.reason = (
+                report.reason or f"{label} (size {cp['size']}) root mismatch: the entries do not produce the signed root"
+            )
             return report
     return None

@@ -23,9 +23,13 @@ class CatalogueAsOf:
         self.reader = reader
         self.load = load
 
-    def rows(self, moment: datetime, v: Visibility, batch: int = 2000, progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+    def rows(
+        self, moment: datetime, v: Visibility, batch: int = 2000, progress: Callable[[int], None] | None = None
+    ) -> list[dict[str, Any]]:
         scratch = create_engine("sqlite://", future=True)
-        metadata.create_all(scratch, tables=[catalogue, *[t for t in metadata.sorted_tables if t.name in ("catalogue_pages", "record_steps")]])
+        metadata.create_all(
+            scratch, tables=[catalogue, *[t for t in metadata.sorted_tables if t.name in ("catalogue_pages", "record_steps")]]
+        )
         projection = CatalogueProjection(self.load, cache_size=1_000_000)
         start = 1
         with self.engine.connect() as ledger_conn, scratch.begin() as conn:

@@ -95,11 +95,16 @@ def page_rows(record: Record) -> list[dict[str, Any]]:
     rows = []
     for no, page in sorted((record.pages or {}).items()):
         reasons = failures.get(str(no), [])
-        rows.append({
-            "record_id": str(record.id), "no": int(no), "sha256": page.get("sha256", ""),
-            "derivative_sha256": page.get("derivative_sha256"),
-            "qc_status": "failed" if reasons else page.get("qc_status", "pending"), "qc_reasons": reasons,
-        })
+        rows.append(
+            {
+                "record_id": str(record.id),
+                "no": int(no),
+                "sha256": page.get("sha256", ""),
+                "derivative_sha256": page.get("derivative_sha256"),
+                "qc_status": "failed" if reasons else page.get("qc_status", "pending"),
+                "qc_reasons": reasons,
+            }
+        )
     return rows
 
 
@@ -117,8 +122,15 @@ class CatalogueProjection:
                 if is_record_event(event):
                     record = touched[event.originator_id] = self.cache.advance(event)
                     if type(event).__name__ not in _NOT_A_STEP:
-                        steps.append({"record_id": str(record.id), "version": event.originator_version,
-                                      "state": record.state.value, "at": event.timestamp.isoformat(), "actor": event.actor})
+                        steps.append(
+                            {
+                                "record_id": str(record.id),
+                                "version": event.originator_version,
+                                "state": record.state.value,
+                                "at": event.timestamp.isoformat(),
+                                "actor": event.actor,
+                            }
+                        )
             self.write(conn, list(touched.values()))
             upsert(conn, record_steps, steps)
         except Exception:

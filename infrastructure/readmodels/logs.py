@@ -17,8 +17,14 @@ _ACCESS = {ActivityLog.RecordViewed: "viewed", ActivityLog.RecordDownloaded: "do
 
 def _common(event: Any) -> dict[str, Any]:
     at = event.timestamp.astimezone(UTC)
-    return {"log_id": str(event.originator_id), "version": event.originator_version, "at": at.isoformat(),
-            "day": at.date().isoformat(), "user_id": event.actor, "user_group": event.group}
+    return {
+        "log_id": str(event.originator_id),
+        "version": event.originator_version,
+        "at": at.isoformat(),
+        "day": at.date().isoformat(),
+        "user_id": event.actor,
+        "user_group": event.group,
+    }
 
 
 class LogsProjection:
@@ -36,7 +42,14 @@ class LogsProjection:
                 searches.append({**_common(event), "query": event.query, "filters": event.filters, "hits": event.hits})
             elif kind in _ACCESS:
                 purpose = getattr(event, "purpose", None) or getattr(event, "reason", None)
-                accesses.append({**_common(event), "record_id": event.record_id, "action": _ACCESS[kind],
-                                 "purpose": purpose, "category": getattr(event, "category", None)})
+                accesses.append(
+                    {
+                        **_common(event),
+                        "record_id": event.record_id,
+                        "action": _ACCESS[kind],
+                        "purpose": purpose,
+                        "category": getattr(event, "category", None),
+                    }
+                )
         upsert(conn, search_log, searches)
         upsert(conn, access_log, accesses)

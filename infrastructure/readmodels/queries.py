@@ -11,8 +11,12 @@ from sqlalchemy import ColumnElement, Engine, and_, func, or_, select
 from application.visibility import Visibility
 from infrastructure.readmodels.tables import access_log, catalogue, catalogue_pages, record_steps, search_log
 
-SORTS = {"code": (catalogue.c.fonds, catalogue.c.category, catalogue.c.year, catalogue.c.org, catalogue.c.item),
-         "date": (catalogue.c.date.desc(),), "updated": (catalogue.c.updated_at.desc(),), "title": (catalogue.c.title,)}
+SORTS = {
+    "code": (catalogue.c.fonds, catalogue.c.category, catalogue.c.year, catalogue.c.org, catalogue.c.item),
+    "date": (catalogue.c.date.desc(),),
+    "updated": (catalogue.c.updated_at.desc(),),
+    "title": (catalogue.c.title,),
+}
 
 
 def visible(v: Visibility) -> ColumnElement[bool]:
@@ -51,14 +55,23 @@ class SqlCatalogue:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def page(self, v: Visibility, where: CatalogueFilter, sort: str = "code", offset: int = 0, limit: int = 50) -> tuple[int, list[dict[str, Any]]]:
+    def page(
+        self, v: Visibility, where: CatalogueFilter, sort: str = "code", offset: int = 0, limit: int = 50
+    ) -> tuple[int, list[dict[str, Any]]]:
         condition = and_(visible(v), *where.clauses())
         with self.engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(catalogue).where(condition)).scalar_one()
-            rows = conn.execute(
-                select(catalogue).where(condition).order_by(*SORTS.get(sort, SORTS["code"]), catalogue.c.record_id)
-                .offset(max(0, offset)).limit(max(1, min(limit, 500)))
-            ).mappings().all()
+            rows = (
+                conn.execute(
+                    select(catalogue)
+                    .where(condition)
+                    .order_by(*SORTS.get(sort, SORTS["code"]), catalogue.c.record_id)
+                    .offset(max(0, offset))
+                    .limit(max(1, min(limit, 500)))
+                )
+                .mappings()
+                .all()
+            )
         return int(total), [dict(r) for r in rows]
 
     def record(self, v: Visibility, record_id: str) -> dict[str, Any] | None:
@@ -66,8 +79,13 @@ class SqlCatalogue:
             row = conn.execute(select(catalogue).where(catalogue.c.record_id == record_id, visible(v))).mappings().first()
             if row is None:
                 return None
-            pages = conn.execute(select(catalogue_pages).where(catalogue_pages.c.record_id == record_id)
-                                 .order_by(catalogue_pages.c.no)).mappings().all()
+            pages = (
+                conn.execute(
+                    select(catalogue_pages).where(catalogue_pages.c.record_id == record_id).order_by(catalogue_pages.c.no)
+                )
+                .mappings()
+                .all()
+            )
         return {**dict(row), "pages": [dict(p) for p in pages]}
 
     def queues(self, v: Visibility) -> dict[str, int]:
@@ -105,9 +123,13 @@ class SqlCatalogue:
     def usage(self) -> dict[str, list[dict[str, Any]]]:
         """Use per day, per category and per user group (accesses by action; searches)."""
         with self.engine.connect() as conn:
+
             def grouped(table, *keys):  # type: ignore[no-untyped-def]
-                rows = conn.execute(select(*[table.c[k] for k in keys], func.count()).group_by(*[table.c[k] for k in keys])
-                                    .order_by(*[table.c[k] for k in keys]))
+                rows = conn.execute(
+                    select(*[table.c[k] for k in keys], func.count())
+                    .group_by(*[table.c[k] for k in keys])
+                    .order_by(*[table.c[k] for k in keys])
+                )
                 return [{**dict(zip(keys, row[:-1], strict=True)), "count": int(row[-1])} for row in rows]
 
             return {

@@ -96,7 +96,9 @@ class ProjectionRunner:
         chosen = [p for p in self.projections if p.name in names]
         unknown = set(names) - {p.name for p in chosen}
         if unknown:
-            raise ValueError(f"no projection named {', '.join(sorted(unknown))}; known: {', '.join(p.name for p in self.projections)}")
+            raise ValueError(
+                f"no projection named {', '.join(sorted(unknown))}; known: {', '.join(p.name for p in self.projections)}"
+            )
         for projection in chosen:
             with self.engine.begin() as conn:
                 read_position(conn, projection.name, for_update=True)

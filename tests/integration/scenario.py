@@ -32,8 +32,14 @@ def build(services: Services, records: int = 3) -> Scenario:
     for n in range(records):
         record_id = archive.collect(scenario.archivist, title=f"关于2011年档案工作的通知（{n}）", source="办公室")
         archive.catalogue(
-            scenario.archivist, record_id, fonds="Z109", category="WS", year=2011, org="BGS",
-            classification="办公室/通知", retention=Retention.parse("D30"),
+            scenario.archivist,
+            record_id,
+            fonds="Z109",
+            category="WS",
+            year=2011,
+            org="BGS",
+            classification="办公室/通知",
+            retention=Retention.parse("D30"),
         )
         archive.review(scenario.archivist, record_id, passed=True)
         archive.appraise(scenario.appraiser, record_id, retention=Retention.parse("D30"), security=SecurityLevel.INTERNAL)

@@ -40,14 +40,25 @@ def test_init_creates_a_private_signing_key_and_a_first_administrator(home) -> N
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_user_add_prints_the_new_id_and_refuses_bad_input_with_a_message(home) -> None:
-    added = archive("user", "add", "zhang.san", "--role", "archivist", "--clearance", "机密", "--password-stdin",
-                    stdin="correct horse battery\n")
+    added = archive(
+        "user",
+        "add",
+        "zhang.san",
+        "--role",
+        "archivist",
+        "--clearance",
+        "机密",
+        "--password-stdin",
+        stdin="correct horse battery\n",
+    )
     assert added.code == 0 and len(added.out.strip()) == 36
     twice = archive("user", "add", "Zhang.San", "--role", "reader", "--password-stdin", stdin="another password 1\n")
     assert twice.code == 1 and "already exists" in twice.err and "Traceback" not in twice.err
     short = archive("user", "add", "li.si", "--role", "reader", "--password-stdin", stdin="short\n")
     assert short.code == 2 and "at least 10 characters" in short.err
-    bad_level = archive("user", "add", "li.si", "--role", "reader", "--clearance", "ultra", "--password-stdin", stdin="long enough pw\n")
+    bad_level = archive(
+        "user", "add", "li.si", "--role", "reader", "--clearance", "ultra", "--password-stdin", stdin="long enough pw\n"
+    )
     assert bad_level.code == 1 and "unknown security level" in bad_level.err
 
 

@@ -32,7 +32,10 @@ def import_until_killed(listing: Path, env: dict[str, str], kill_after: int) -> 
     """Start an import, read acknowledged ids, SIGKILL it after `kill_after` of them; return what it acknowledged."""
     process = subprocess.Popen(
         [*ARCHIVE, "transfer", "import", str(listing), "--department", "办公室", "--batch", "100"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
     )
     assert process.stdout is not None
     acknowledged: list[str] = []
@@ -66,7 +69,11 @@ def test_no_acknowledged_event_is_lost_when_an_import_is_killed(settings: Settin
         sealer.wait()
 
     finished = subprocess.run(
-        [*ARCHIVE, "transfer", "import", str(listing), "--department", "办公室"], env=env, capture_output=True, text=True, check=True
+        [*ARCHIVE, "transfer", "import", str(listing), "--department", "办公室"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     transfer_id = UUID(finished.stdout.split()[0])
     acknowledged += finished.stdout.split()[1:]
@@ -77,7 +84,7 @@ def test_no_acknowledged_event_is_lost_when_an_import_is_killed(settings: Settin
         stored = set(transfer.received.values())
         assert len(transfer.received) == 3000 and len(stored) == 3000  # every item once, none twice
         assert set(acknowledged) <= stored  # nothing acknowledged was lost
-        for record_id in acknowledged[:: 97]:
+        for record_id in acknowledged[::97]:
             assert services.archive.load(Record, UUID(record_id)).title
         checkpoint = services.ledger.checkpoint()
         assert checkpoint["size"] == services.archive.recorder.max_notification_id() or services.settings.is_postgres

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from alembic import command
 from alembic.config import Config
 from sqlalchemy import inspect
 
+from alembic import command
 from application.bootstrap import Services
 from infrastructure.migrations import SCRIPT_LOCATION
 

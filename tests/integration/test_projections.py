@@ -34,8 +34,16 @@ def graded_records(services: Services, story: scenario.Scenario) -> dict[Securit
     ids = {}
     for level in SecurityLevel:
         record_id = services.archive.collect(story.archivist, title=f"{level.chinese}级文件", source="办公室")
-        services.archive.catalogue(story.archivist, record_id, fonds="Z109", category="WS", year=2012, org="BGS",
-                                   classification="办公室", retention=Retention("Y"))
+        services.archive.catalogue(
+            story.archivist,
+            record_id,
+            fonds="Z109",
+            category="WS",
+            year=2012,
+            org="BGS",
+            classification="办公室",
+            retention=Retention("Y"),
+        )
         services.archive.review(story.archivist, record_id, passed=True)
         services.archive.appraise(story.appraiser, record_id, retention=Retention("Y"), security=level)
         ids[level] = record_id

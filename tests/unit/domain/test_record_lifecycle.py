@@ -21,8 +21,13 @@ def paper() -> Record:
 
 
 def digital() -> Record:
-    return Record.collect(title="电子公文", source="办公室", medium=Medium.DIGITAL, actor="archivist",
-                          originals=[{"name": "a.pdf", "sha256": SHA, "size": 10}])
+    return Record.collect(
+        title="电子公文",
+        source="办公室",
+        medium=Medium.DIGITAL,
+        actor="archivist",
+        originals=[{"name": "a.pdf", "sha256": SHA, "size": 10}],
+    )
 
 
 # How to bring a record into each state, step by step (the path a real record takes).
@@ -54,8 +59,29 @@ PATHS: dict[RecordState, list[str]] = {
     S.TEXT_RECOGNISED: ["catalogue", "review", "appraise", "scan", "process", "pass_qc", "recognise_text"],
     S.INGESTED: ["catalogue", "review", "appraise", "scan", "process", "pass_qc", "recognise_text", "ingest"],
     S.DISPOSAL_PROPOSED: ["catalogue", "review", "appraise", "scan", "process", "pass_qc", "ingest", "review_retention"],
-    S.DISPOSAL_APPROVED: ["catalogue", "review", "appraise", "scan", "process", "pass_qc", "ingest", "review_retention", "approve_disposal"],
-    S.DESTROYED: ["catalogue", "review", "appraise", "scan", "process", "pass_qc", "ingest", "review_retention", "approve_disposal", "destroy"],
+    S.DISPOSAL_APPROVED: [
+        "catalogue",
+        "review",
+        "appraise",
+        "scan",
+        "process",
+        "pass_qc",
+        "ingest",
+        "review_retention",
+        "approve_disposal",
+    ],
+    S.DESTROYED: [
+        "catalogue",
+        "review",
+        "appraise",
+        "scan",
+        "process",
+        "pass_qc",
+        "ingest",
+        "review_retention",
+        "approve_disposal",
+        "destroy",
+    ],
 }
 ACTIONS: dict[str, Callable[[Record], None]] = {
     **STEPS,

@@ -70,7 +70,9 @@ def test_user_names_are_unique_whatever_their_case() -> None:
 
 
 def test_a_user_keeps_at_least_one_role_and_can_be_disabled_and_enabled() -> None:
-    user = User.register(username="li.si", roles=[Role.READER], clearance=SecurityLevel.INTERNAL, password_hash="h", actor="admin")
+    user = User.register(
+        username="li.si", roles=[Role.READER], clearance=SecurityLevel.INTERNAL, password_hash="h", actor="admin"
+    )
     with pytest.raises(DomainError, match="at least one role"):
         user.revoke_role(Role.READER, actor="admin")
     user.grant_role(Role.ARCHIVIST, actor="admin")

@@ -57,7 +57,9 @@ def test_item_numbers_run_without_gaps_or_reuse_within_a_class() -> None:
     assert copy.last == 3
 
 
-@pytest.mark.parametrize(("written", "code"), [("Y", "Y"), ("永久", "Y"), ("D30", "D30"), ("30年", "D30"), ("d10", "D10"), ("15", "D15")])
+@pytest.mark.parametrize(
+    ("written", "code"), [("Y", "Y"), ("永久", "Y"), ("D30", "D30"), ("30年", "D30"), ("d10", "D10"), ("15", "D15")]
+)
 def test_retention_accepts_codes_and_chinese_labels(written: str, code: str) -> None:
     assert Retention.parse(written).code == code
 
@@ -70,7 +72,13 @@ def test_retention_knows_its_years_and_labels() -> None:
 
 
 def test_security_levels_are_ordered_and_parse_chinese_and_english() -> None:
-    assert SecurityLevel.PUBLIC < SecurityLevel.INTERNAL < SecurityLevel.SECRET < SecurityLevel.CONFIDENTIAL < SecurityLevel.TOP_SECRET
+    assert (
+        SecurityLevel.PUBLIC
+        < SecurityLevel.INTERNAL
+        < SecurityLevel.SECRET
+        < SecurityLevel.CONFIDENTIAL
+        < SecurityLevel.TOP_SECRET
+    )
     assert SecurityLevel.parse("机密") is SecurityLevel.CONFIDENTIAL
     assert SecurityLevel.parse("top-secret") is SecurityLevel.TOP_SECRET
     assert SecurityLevel.parse("2") is SecurityLevel.SECRET

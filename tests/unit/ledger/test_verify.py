@@ -24,26 +24,47 @@ def signed(obj: dict, key: SigningKey = KEY) -> dict:
 
 
 def entry(seq: int) -> dict:
-    return signed({
-        "seq": seq, "stream": "0b5e3f1c-2d4a-4e6b-8c9d-0e1f2a3b4c5d", "version": seq, "type": "Record.MetadataAnnotated",
-        "at": f"2026-11-24T19:00:{seq % 60:02d}.000000+00:00", "actor": "system",
-        "payload_sha256": hashlib.sha256(str(seq).encode()).hexdigest(), "key_id": KEY_ID,
-    })
+    return signed(
+        {
+            "seq": seq,
+            "stream": "0b5e3f1c-2d4a-4e6b-8c9d-0e1f2a3b4c5d",
+            "version": seq,
+            "type": "Record.MetadataAnnotated",
+            "at": f"2026-11-24T19:00:{seq % 60:02d}.000000+00:00",
+            "actor": "system",
+            "payload_sha256": hashlib.sha256(str(seq).encode()).hexdigest(),
+            "key_id": KEY_ID,
+        }
+    )
 
 
 def checkpoint(entries: list[dict], size: int) -> dict:
     leaves = [merkle.leaf_hash(canonical_json({k: v for k, v in e.items() if k != "sig"})) for e in entries[:size]]
-    return signed({"log_id": hashlib.sha256(PUBLIC).hexdigest(), "size": size,
-                   "root": merkle.root_from_leaf_hashes(leaves).hex(), "timestamp": "2026-11-24T20:00:00.000000+00:00",
-                   "key_id": KEY_ID})
+    return signed(
+        {
+            "log_id": hashlib.sha256(PUBLIC).hexdigest(),
+            "size": size,
+            "root": merkle.root_from_leaf_hashes(leaves).hex(),
+            "timestamp": "2026-11-24T20:00:00.000000+00:00",
+            "key_id": KEY_ID,
+        }
+    )
 
 
 def write(directory: Path, entries: list[dict], checkpoints: list[dict]) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "entries.jsonl").write_bytes(b"".join(canonical_json(e) + b"\n" for e in entries))
     (directory / "checkpoints.jsonl").write_bytes(b"".join(canonical_json(c) + b"\n" for c in checkpoints))
-    keys = {"keys": [{"key_id": KEY_ID, "algorithm": "ed25519", "public_key": base64.b64encode(PUBLIC).decode(),
-                      "created": "2026-11-24T18:00:00.000000+00:00"}]}
+    keys = {
+        "keys": [
+            {
+                "key_id": KEY_ID,
+                "algorithm": "ed25519",
+                "public_key": base64.b64encode(PUBLIC).decode(),
+                "created": "2026-11-24T18:00:00.000000+00:00",
+            }
+        ]
+    }
     (directory / "keys.json").write_text(json.dumps(keys))
     return directory
 

@@ -1,0 +1,81 @@
+"""Full-text search over the records a user may see; every search is itself an event (ActivityLog.Searched)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any, Protocol
+
+from application.archive import Archive
+from application.authorisation import Action, Actor, authorise
+from application.visibility import Visibility, visibility_for
+from domain.activity import ActivityLog
+
+FACETS = ("category", "fonds", "year", "org", "retention", "security")
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str = ""
+    visibility: Visibility = field(default_factory=lambda: Visibility(-1, -1))
+    category: str | None = None
+    fonds: str | None = None
+    year: int | None = None
+    org: str | None = None
+    retention: str | None = None
+    security: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str = "relevance"  # or "date" (newest first)
+    offset: int = 0
+    limit: int = 20
+
+    def filters(self) -> dict[str, Any]:
+        """What the user filtered by, as recorded in the search log."""
+        chosen = {name: getattr(self, name) for name in (*FACETS, "date_from", "date_to") if getattr(self, name) is not None}
+        return {k: v.isoformat() if isinstance(v, date) else v for k, v in chosen.items()} | {"sort": self.sort}
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    record_id: str
+    score: float
+    title: str
+    code: str
+    date: str | None
+    security: int
+    snippet_html: str  # HTML-escaped text with <mark>…</mark> around the matches
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    total: int
+    hits: list[SearchHit]
+    facets: dict[str, dict[str, int]]
+
+
+class SearchIndex(Protocol):
+    def upsert(self, docs: list[dict[str, Any]]) -> None: ...
+    def delete(self, record_ids: list[str]) -> None: ...
+    def clear(self) -> None: ...
+    def search(self, query: SearchQuery) -> SearchResult: ...
+    def count(self) -> int: ...
+
+
+class Search:
+    def __init__(self, archive: Archive, index: SearchIndex) -> None:
+        self.archive = archive
+        self.index = index
+
+    def search(self, actor: Actor, query: SearchQuery, approved: frozenset[str] = frozenset()) -> SearchResult:
+        authorise(actor, Action.SEARCH)
+        scoped = replace(
+            query,
+            visibility=visibility_for(actor, approved),
+            limit=max(1, min(query.limit, 100)),
+            offset=max(0, query.offset),
+            text=query.text[:200],
+        )
+        result = self.index.search(scoped)
+        self.archive.record_activity(actor, ActivityLog.Searched, query=scoped.text, filters=scoped.filters(), hits=result.total)
+        return result

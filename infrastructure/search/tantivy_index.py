@@ -1,0 +1,204 @@
+"""The search index (tantivy): Chinese, English and numbers matched as substrings, clearance inside every query.
+
+Text fields hold positioned bigrams (see bigrams.py); the original texts are kept in one stored JSON field for hit
+titles and snippets. Facets are tantivy aggregations over fast fields, run on the same query as the hits, so
+counts and facet numbers obey the same visibility clause as the results.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import shutil
+import threading
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from application.search import FACETS, SearchHit, SearchQuery, SearchResult
+from infrastructure.search.bigrams import grams, runs, tokens
+from infrastructure.search.snippets import snippet
+
+TOKENIZER = "positioned_bigrams"
+# DA/T 22 item-level fields that are searched, with their boosts.
+TEXT_FIELDS = {
+    "title": 3.0,
+    "code": 3.0,
+    "doc_number": 3.0,
+    "keywords": 2.0,
+    "responsible": 1.5,
+    "abstract": 1.5,
+    "fulltext": 1.0,
+}
+STORED = ("title", "code", "doc_number", "abstract", "fulltext", "date")
+SNIPPET_FIELDS = ("fulltext", "abstract", "title", "doc_number")
+KEYWORD_FIELDS = ("category", "fonds", "org", "retention")
+MAX_QUERY = 200
+_REGEX_META = set("\\.+*?()|[]{}^$#&-~")
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("record_id", stored=True, tokenizer_name="raw")
+    for name in TEXT_FIELDS:
+        builder.add_text_field(name, stored=False, tokenizer_name=TOKENIZER)
+    builder.add_bytes_field("stored", stored=True, indexed=False)
+    for name in KEYWORD_FIELDS:
+        builder.add_text_field(name, stored=False, tokenizer_name="raw", fast=True)
+    builder.add_integer_field("year", stored=False, indexed=True, fast=True)
+    builder.add_integer_field("security", stored=True, indexed=True, fast=True)
+    # Days since 0001-01-01, not a tantivy date: those stop at 1677, and archives hold older records.
+    builder.add_integer_field("day", stored=False, indexed=True, fast=True)
+    return builder.build()
+
+
+def _literal(char: str) -> str:
+    return "\\" + char if char in _REGEX_META else char
+
+
+class TantivySearchIndex:
+    def __init__(self, directory: Path, writer_memory: int = 200_000_000, threads: int = 1) -> None:
+        self.directory = directory
+        self.schema = _schema()
+        self._writer_memory = writer_memory
+        self._threads = threads
+        self._lock = threading.Lock()  # tantivy allows one writer per index
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.index = tantivy.Index(self.schema, path=str(self.directory))
+        # Tokenizers are not persisted with the index: register at every open.
+        self.index.register_tokenizer(TOKENIZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
+
+    # -- writing ------------------------------------------------------------------------------------------------
+
+    def upsert(self, docs: list[dict[str, Any]]) -> None:
+        if docs:
+            self._write(lambda writer: [self._replace(writer, doc) for doc in docs])
+
+    def delete(self, record_ids: list[str]) -> None:
+        if record_ids:
+            self._write(lambda writer: [writer.delete_documents_by_term("record_id", r) for r in record_ids])
+
+    def clear(self) -> None:
+        self._write(lambda writer: writer.delete_all_documents())
+
+    def _write(self, change: Any) -> None:
+        with self._lock:
+            writer = self.index.writer(self._writer_memory, self._threads)
+            change(writer)
+            writer.commit()
+            writer.wait_merging_threads()
+        self.index.reload()
+
+    def _replace(self, writer: Any, doc: dict[str, Any]) -> None:
+        writer.delete_documents_by_term("record_id", doc["record_id"])
+        writer.add_document(self.document(doc))
+
+    def document(self, doc: dict[str, Any]) -> tantivy.Document:
+        fields: dict[str, Any] = {"record_id": doc["record_id"], "security": int(doc.get("security") or 0)}
+        for name in TEXT_FIELDS:
+            if doc.get(name):
+                fields[name] = tokens(str(doc[name]))
+        fields["stored"] = json.dumps({n: str(doc[n]) for n in STORED if doc.get(n)}, ensure_ascii=False).encode()
+        if doc.get("date"):
+            fields["day"] = doc["date"].toordinal()
+        for name in KEYWORD_FIELDS:
+            if doc.get(name):
+                fields[name] = str(doc[name])
+        if doc.get("year"):
+            fields["year"] = int(doc["year"])
+        return tantivy.Document(**fields)
+
+    def count(self) -> int:
+        return self.index.searcher().num_docs
+
+    def destroy(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    # -- querying -------------------------------------------------------------------------------------------------
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        terms = runs(query.text[:MAX_QUERY])
+        full = tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in (self._text_query(terms), *self._filters(query))])
+        searcher = self.index.searcher()
+        options: dict[str, Any] = {"count": True, "offset": query.offset}
+        if query.sort == "date" or not terms:
+            options.update(order_by_field="day", order=tantivy.Order.Desc)
+        found = searcher.search(full, query.limit, **options)
+        hits = [self._hit(searcher.doc(address), score, terms) for score, address in found.hits]
+        return SearchResult(found.count, hits, self._facets(searcher, full))
+
+    def _text_query(self, terms: list[str]) -> Any:
+        if not terms:
+            return tantivy.Query.all_query()
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, self._term_query(term)) for term in terms])
+
+    def _term_query(self, term: str) -> Any:
+        """Any searched field contains the term as a substring (boosted per field)."""
+        return tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Should, tantivy.Query.boost_query(self._field_query(name, term), boost))
+                for name, boost in TEXT_FIELDS.items()
+            ]
+        )
+
+    def _field_query(self, name: str, term: str) -> Any:
+        if len(term) == 1:  # a single character: any bigram that starts or ends with it, or a one-character run
+            c = _literal(term)
+            return tantivy.Query.regex_query(self.schema, name, f"{c}.|.{c}|{c}")
+        parts = grams(term)
+        if len(parts) == 1:
+            return tantivy.Query.term_query(self.schema, name, parts[0])
+        return tantivy.Query.phrase_query(self.schema, name, parts)
+
+    def _filters(self, query: SearchQuery) -> list[Any]:
+        schema, found = self.schema, [self._visibility(query)]
+        for name in KEYWORD_FIELDS:
+            value = getattr(query, name)
+            if value:
+                found.append(tantivy.Query.term_query(schema, name, str(value)))
+        for name in ("year", "security"):
+            value = getattr(query, name)
+            if value is not None:
+                found.append(tantivy.Query.range_query(schema, name, tantivy.FieldType.Integer, int(value), int(value)))
+        if query.date_from or query.date_to:
+            low, high = query.date_from or dt.date.min, query.date_to or dt.date.max
+            found.append(tantivy.Query.range_query(schema, "day", tantivy.FieldType.Integer, low.toordinal(), high.toordinal()))
+        return found
+
+    def _visibility(self, query: SearchQuery) -> Any:
+        """DESIGN §6 inside the query: results, counts and facets never include what the user may not see."""
+        v, schema = query.visibility, self.schema
+        if v.open_upto < 0 and not v.approved:
+            return tantivy.Query.empty_query()
+        open_part = tantivy.Query.range_query(schema, "security", tantivy.FieldType.Integer, -1, v.open_upto)
+        if not v.approved or v.clearance <= v.open_upto:
+            return open_part
+        approved = tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Must, tantivy.Query.range_query(schema, "security", tantivy.FieldType.Integer, -1, v.clearance)),
+                (tantivy.Occur.Must, tantivy.Query.term_set_query(schema, "record_id", sorted(v.approved))),
+            ]
+        )
+        return tantivy.Query.boolean_query([(tantivy.Occur.Should, open_part), (tantivy.Occur.Should, approved)])
+
+    def _facets(self, searcher: Any, query: Any) -> dict[str, dict[str, int]]:
+        request = {name: {"terms": {"field": name, "size": 1000}} for name in FACETS}
+        answer = searcher.aggregate(query, request)
+        return {name: {str(b["key"]): int(b["doc_count"]) for b in answer.get(name, {}).get("buckets", [])} for name in FACETS}
+
+    def _hit(self, doc: Any, score: Any, terms: list[str]) -> SearchHit:
+        stored = json.loads(bytes(doc.get_first("stored") or b"{}"))
+        excerpt = next((s for s in (snippet(stored.get(n, ""), terms) for n in SNIPPET_FIELDS) if s), "")
+        if not excerpt:
+            excerpt = html.escape((stored.get("abstract") or stored.get("fulltext") or "")[:150])
+        return SearchHit(
+            record_id=doc.get_first("record_id"),
+            score=float(score) if isinstance(score, float) else 0.0,
+            title=stored.get("title", ""),
+            code=stored.get("code", ""),
+            date=stored.get("date"),
+            security=int(doc.get_first("security") or 0),
+            snippet_html=excerpt,
+        )

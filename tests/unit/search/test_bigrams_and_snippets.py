@@ -1,0 +1,22 @@
+"""The tokeniser and the snippet maker, on their own."""
+
+from infrastructure.search.bigrams import SEPARATOR, grams, tokens
+from infrastructure.search.snippets import snippet
+
+
+def test_text_becomes_positioned_bigrams_with_runs_kept_apart() -> None:
+    assert tokens("档案 OK") == f"档案 {SEPARATOR} ok"
+    assert grams("沪〔2001〕") == ["沪〔", "〔2", "20", "00", "01", "1〕"]
+    assert grams("档") == ["档"]
+
+
+def test_full_width_and_case_fold_to_what_people_type() -> None:
+    assert tokens("２００１ＡＢ") == tokens("2001ab")
+
+
+def test_a_snippet_marks_every_match_and_escapes_the_rest() -> None:
+    text = "前文<b>粗体</b>" + "很长的正文" * 40 + "再次提到档案与电子档案"
+    out = snippet(text, ["档案"])
+    assert out.count("<mark>档案</mark>") == 2 and out.startswith("…")
+    assert snippet("<b>档案</b>", ["档案"]) == "&lt;b&gt;<mark>档案</mark>&lt;/b&gt;"
+    assert snippet("没有匹配", ["档案"]) == ""
