@@ -28,13 +28,13 @@ from infrastructure.ledger.ledger import LedgerError, MerkleLedger
 from infrastructure.ledger.verify import VerificationReport, verify_export
 from infrastructure.passwords import Argon2idHasher
 from infrastructure.readmodels.as_of import CatalogueAsOf
-from infrastructure.readmodels.catalogue import CatalogueProjection
+from infrastructure.readmodels.catalogue import AggregateCache, CatalogueProjection
 from infrastructure.readmodels.logs import LogsProjection
 from infrastructure.readmodels.queries import SqlCatalogue
 from infrastructure.readmodels.reader import SealedEventReader
 from infrastructure.readmodels.runner import ProjectionRunner
 from infrastructure.search.projection import SearchProjection
-from infrastructure.search.tantivy_index import TantivySearchIndex
+from infrastructure.search.tantivy_index import SearchIndexBusy, TantivySearchIndex
 from infrastructure.signed_mapper import SigningMapper
 from infrastructure.signing import KeyRing, KeyRingError
 
@@ -51,6 +51,7 @@ EXPECTED_ERRORS: tuple[type[Exception], ...] = (
     MapperDeserialisationError,
     OperationalError,
     SQLOperationalError,
+    SearchIndexBusy,
     OSError,
     ValueError,
 )
@@ -99,11 +100,10 @@ class Services:
     @cached_property
     def projections(self) -> ProjectionRunner:
         archive = self.archive
-        catalogue = CatalogueProjection(lambda record_id, version: archive.repository.get(record_id, version=version))
+        records = AggregateCache(lambda record_id, version: archive.repository.get(record_id, version=version))
+        catalogue = CatalogueProjection(records.load, cache=records)  # one cache: each record is replayed once
+        search = SearchProjection(self.search_index, records.load, cache=records)
         reader = SealedEventReader(archive.mapper)
-        search = SearchProjection(
-            self.search_index, lambda record_id, version: archive.repository.get(record_id, version=version)
-        )
         return ProjectionRunner(self.engine, archive.recorder, reader, [catalogue, search, LogsProjection()])
 
     @cached_property

@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -80,6 +81,12 @@ _PAPER_ONLY = {"scan", "process", "pass_qc", "fail_qc", "request_rework"}
 _DIGITAL_FROM = {"recognise_text": {S.APPRAISED, S.TEXT_RECOGNISED}, "ingest": {S.APPRAISED, S.TEXT_RECOGNISED}}
 _PAPER_FROM = {"recognise_text": {S.QC_PASSED, S.TEXT_RECOGNISED}, "ingest": {S.QC_PASSED, S.TEXT_RECOGNISED}}
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+@lru_cache(maxsize=65536)
+def _parsed_code(text: str) -> ArchivalCode:
+    """Codes are immutable values and projections read them for every event: parse each text once."""
+    return ArchivalCode.parse(text)
 
 
 def allowed_from(action: str, medium: Medium) -> frozenset[RecordState]:
@@ -179,7 +186,7 @@ class Record(Aggregate):
 
     @property
     def code(self) -> ArchivalCode | None:
-        return ArchivalCode.parse(self.code_text) if self.code_text else None
+        return _parsed_code(self.code_text) if self.code_text else None
 
     @property
     def security(self) -> SecurityLevel:

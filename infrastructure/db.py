@@ -21,6 +21,8 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
         # Read models and the ledger are rebuildable from the event store, so NORMAL durability is enough here.
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=60000")
+        # 64 MB page cache (default 2 MB): upserts into a 100,000-row catalogue stop re-reading index pages.
+        cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -321,7 +321,7 @@ def rebuild(ctx: click.Context, which: str) -> None:
     svc = services(ctx)
     names = [p.name for p in svc.projections.projections] if which == "all" else [which]
     with click.progressbar(
-        length=len(names) * (svc.archive.recorder.max_notification_id() or 0),
+        length=svc.archive.recorder.max_notification_id() or 0,
         label=f"rebuilding {', '.join(names)}",
         file=sys.stderr,
     ) as bar:

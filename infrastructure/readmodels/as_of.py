@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, select
 
 from application.visibility import Visibility
+from infrastructure.bulk_gc import fewer_collections
 from infrastructure.readmodels.catalogue import CatalogueProjection
 from infrastructure.readmodels.queries import SORTS, visible
 from infrastructure.readmodels.reader import SealedEventReader
@@ -32,7 +33,7 @@ class CatalogueAsOf:
         )
         projection = CatalogueProjection(self.load, cache_size=1_000_000)
         start = 1
-        with self.engine.connect() as ledger_conn, scratch.begin() as conn:
+        with fewer_collections(), self.engine.connect() as ledger_conn, scratch.begin() as conn:
             while notes := self.recorder.select_notifications(start=start, limit=batch):
                 events = [e for e in self.reader.decode(ledger_conn, notes) if e.timestamp <= moment]
                 projection.apply(conn, events)

@@ -7,6 +7,7 @@ cache between batches; a miss loads the aggregate at the version just before the
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -31,12 +32,19 @@ class AggregateCache:
     """Aggregates advanced event by event; `load(id, version)` fills a miss from the event store."""
 
     def __init__(self, load: Callable[[UUID, int], Any], size: int = 20000) -> None:
-        self._load = load
+        self.load = self._load = load
         self._size = size
         self._items: OrderedDict[UUID, Any] = OrderedDict()
 
     def advance(self, event: Any) -> Any:
+        """The aggregate just after `event`. Projections share one cache: the second to see an event gets the
+        aggregate the first one advanced; one that lags behind the cache loads its version from the store."""
         aggregate = self._items.pop(event.originator_id, None)
+        if aggregate is not None and aggregate.version >= event.originator_version:
+            self._items[event.originator_id] = aggregate
+            if aggregate.version == event.originator_version:
+                return aggregate
+            return self._load(event.originator_id, event.originator_version)
         if aggregate is not None and aggregate.version != event.originator_version - 1:
             aggregate = None  # out of step (another writer, a rollback): reload
         if aggregate is None and event.originator_version > 1:
@@ -46,6 +54,14 @@ class AggregateCache:
         if len(self._items) > self._size:
             self._items.popitem(last=False)
         return aggregate
+
+    def latest(self, event: Any) -> Any:
+        """The aggregate at `event` or later: for projections that keep only a record's latest state (the search
+        index), which then need not replay what another projection sharing the cache already applied."""
+        cached = self._items.get(event.originator_id)
+        if cached is not None and cached.version >= event.originator_version:
+            return cached
+        return self.advance(event)
 
     def clear(self) -> None:
         self._items.clear()
@@ -58,7 +74,25 @@ def _date(text: str | None) -> date | None:
         return None
 
 
+_ROWS: OrderedDict[tuple[UUID, int], dict[str, Any]] = OrderedDict()
+_ROWS_KEPT = 8192  # more than the records one batch touches
+_ROWS_LOCK = threading.Lock()
+
+
 def catalogue_row(record: Record) -> dict[str, Any]:
+    """The record's catalogue fields (read-only: the catalogue and the search index share it for one version)."""
+    key = (record.id, record.version)
+    row = _ROWS.get(key)
+    if row is None:
+        row = _row(record)
+        with _ROWS_LOCK:  # projections may run in the scheduler's thread and in request threads at once
+            _ROWS[key] = row
+            if len(_ROWS) > _ROWS_KEPT:
+                _ROWS.popitem(last=False)
+    return row
+
+
+def _row(record: Record) -> dict[str, Any]:
     code = record.code
     metadata = dict(record.metadata or {})
     return {
@@ -111,8 +145,8 @@ def page_rows(record: Record) -> list[dict[str, Any]]:
 class CatalogueProjection:
     name = "catalogue"
 
-    def __init__(self, load: Callable[[UUID, int], Any], cache_size: int = 20000) -> None:
-        self.cache = AggregateCache(load, cache_size)
+    def __init__(self, load: Callable[[UUID, int], Any], cache_size: int = 20000, cache: AggregateCache | None = None) -> None:
+        self.cache = cache or AggregateCache(load, cache_size)
 
     def apply(self, conn: Connection, events: Sequence[Any]) -> None:
         touched: dict[UUID, Record] = {}

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from infrastructure.bulk_gc import fewer_collections
 from infrastructure.ledger.tables import projection_positions
 
 
@@ -50,6 +52,15 @@ def write_position(conn: Connection, name: str, position: int) -> None:
     conn.execute(update(projection_positions).where(projection_positions.c.name == name).values(position=position))
 
 
+def advance_position(conn: Connection, name: str, position: int) -> None:
+    """Move forward only: two runners finishing the same external batch must not move it back."""
+    conn.execute(
+        update(projection_positions)
+        .where(projection_positions.c.name == name, projection_positions.c.position < position)
+        .values(position=position)
+    )
+
+
 class ProjectionRunner:
     def __init__(self, engine: Engine, recorder: Any, reader: Any, projections: Sequence[Any]) -> None:
         self.engine = engine
@@ -57,41 +68,20 @@ class ProjectionRunner:
         self.reader = reader  # SealedEventReader: decodes (and checks) notifications
         self.projections = list(projections)
 
-    def _batch(self, conn: Connection, position: int, limit: int) -> tuple[list[Any], int]:
-        notes = self.recorder.select_notifications(start=position + 1, limit=limit)
-        return self.reader.decode(conn, notes), (notes[-1].id if notes else position)
-
     def step(self, projection: Any, limit: int = 500) -> int:
         """Apply one batch to one projection; return how many events it took."""
-        if hasattr(projection, "apply_external"):
-            with self.engine.connect() as conn:
-                position = read_position(conn, projection.name)
-                events, last = self._batch(conn, position, limit)
-                conn.commit()
-            if events:
-                projection.apply_external(events)
-                with self.engine.begin() as conn:
-                    write_position(conn, projection.name, last)
-            return len(events)
-        with self.engine.begin() as conn:
-            position = read_position(conn, projection.name, for_update=True)
-            events, last = self._batch(conn, position, limit)
-            if events:
-                projection.apply(conn, events)
-                write_position(conn, projection.name, last)
-            return len(events)
+        return self._round([projection], limit)
 
-    def run(self, limit: int = 500, progress: Callable[[int], None] | None = None) -> int:
-        """Bring every projection up to date."""
-        total = 0
-        for projection in self.projections:
-            while (count := self.step(projection, limit)) > 0:
-                total += count
-                if progress:
-                    progress(count)
+    def run(self, limit: int = 500, progress: Callable[[int], None] | None = None, only: Sequence[Any] | None = None) -> int:
+        """Bring the projections up to date; each batch is read and decoded once for all of them."""
+        chosen, total = list(only or self.projections), 0
+        while (count := self._round(chosen, limit)) > 0:
+            total += count
+            if progress:
+                progress(count)
         return total
 
-    def rebuild(self, names: Sequence[str], limit: int = 1000, progress: Callable[[int], None] | None = None) -> int:
+    def rebuild(self, names: Sequence[str], limit: int = 5000, progress: Callable[[int], None] | None = None) -> int:
         """Empty the named projections and replay the whole event store into them, in batches."""
         chosen = [p for p in self.projections if p.name in names]
         unknown = set(names) - {p.name for p in chosen}
@@ -104,13 +94,43 @@ class ProjectionRunner:
                 read_position(conn, projection.name, for_update=True)
                 projection.reset(conn)
                 write_position(conn, projection.name, 0)
-        total = 0
+        with ExitStack() as stack:
+            stack.enter_context(fewer_collections())
+            for projection in chosen:
+                if hasattr(projection, "bulk"):
+                    stack.enter_context(projection.bulk())
+            return self.run(limit, progress, only=chosen)
+
+    def _round(self, chosen: Sequence[Any], limit: int) -> int:
+        """Read the batch after the slowest projection's position and give each projection the part it lacks."""
+        with self.engine.begin() as conn:
+            positions = {p.name: read_position(conn, p.name) for p in chosen}
+        start = min(positions.values(), default=0)
+        notes = self.recorder.select_notifications(start=start + 1, limit=limit)
+        if not notes:
+            return 0
+        with self.engine.connect() as conn:
+            batch = list(zip([n.id for n in notes], self.reader.decode(conn, notes), strict=True))
+        last = notes[-1].id
         for projection in chosen:
-            while (count := self.step(projection, limit)) > 0:
-                total += count
-                if progress:
-                    progress(count)
-        return total
+            if positions[projection.name] < last:
+                self._apply(projection, batch, start, last)
+        return len(notes)
+
+    def _apply(self, projection: Any, batch: list[tuple[int, Any]], start: int, last: int) -> None:
+        if hasattr(projection, "apply_external"):
+            with self.engine.connect() as conn:
+                position = read_position(conn, projection.name)
+            if start <= position < last:
+                projection.apply_external([event for nid, event in batch if nid > position])
+                with self.engine.begin() as conn:
+                    advance_position(conn, projection.name, last)
+            return
+        with self.engine.begin() as conn:
+            position = read_position(conn, projection.name, for_update=True)
+            if start <= position < last:  # another runner may have moved it meanwhile: apply only what it lacks
+                projection.apply(conn, [event for nid, event in batch if nid > position])
+                write_position(conn, projection.name, last)
 
     def positions(self) -> dict[str, int]:
         with self.engine.connect() as conn:

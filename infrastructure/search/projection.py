@@ -43,10 +43,14 @@ class SearchProjection:
     name = "search"
 
     def __init__(
-        self, index: TantivySearchIndex, load: Callable[[UUID, int], Any], text_of: Callable[[Record], str] | None = None
+        self,
+        index: TantivySearchIndex,
+        load: Callable[[UUID, int], Any],
+        text_of: Callable[[Record], str] | None = None,
+        cache: AggregateCache | None = None,
     ) -> None:
         self.index = index
-        self.cache = AggregateCache(load)
+        self.cache = cache or AggregateCache(load)
         self.text_of = text_of or (lambda record: "")  # OCR text from the blob store once digitisation lands
 
     def apply_external(self, events: Sequence[Any]) -> None:
@@ -54,7 +58,7 @@ class SearchProjection:
         try:
             for event in events:
                 if is_record_event(event):
-                    touched[event.originator_id] = self.cache.advance(event)
+                    touched[event.originator_id] = self.cache.latest(event)
         except Exception:
             self.cache.clear()
             raise
@@ -62,6 +66,9 @@ class SearchProjection:
         self.index.upsert([search_document(r, self.text_of(r)) for r in touched.values() if r.state is not RecordState.DESTROYED])
         if destroyed:
             self.index.delete(destroyed)  # a destroyed record's content must not stay findable
+
+    def bulk(self) -> Any:
+        return self.index.bulk()
 
     def reset(self, conn: Connection) -> None:
         self.cache.clear()

@@ -12,6 +12,9 @@ import html
 import json
 import shutil
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +40,10 @@ SNIPPET_FIELDS = ("fulltext", "abstract", "title", "doc_number")
 KEYWORD_FIELDS = ("category", "fonds", "org", "retention")
 MAX_QUERY = 200
 _REGEX_META = set("\\.+*?()|[]{}^$#&-~")
+
+
+class SearchIndexBusy(RuntimeError):
+    """Another process holds the index writer (e.g. `archive serve` while a CLI rebuild runs)."""
 
 
 def _schema() -> tantivy.Schema:
@@ -65,6 +72,7 @@ class TantivySearchIndex:
         self._writer_memory = writer_memory
         self._threads = threads
         self._lock = threading.Lock()  # tantivy allows one writer per index
+        self._bulk_writer: Any = None
         self.directory.mkdir(parents=True, exist_ok=True)
         self.index = tantivy.Index(self.schema, path=str(self.directory))
         # Tokenizers are not persisted with the index: register at every open.
@@ -85,11 +93,39 @@ class TantivySearchIndex:
 
     def _write(self, change: Any) -> None:
         with self._lock:
-            writer = self.index.writer(self._writer_memory, self._threads)
-            change(writer)
-            writer.commit()
-            writer.wait_merging_threads()
+            if self._bulk_writer is not None:
+                change(self._bulk_writer)
+                self._bulk_writer.commit()
+            else:
+                writer = self._writer()
+                change(writer)
+                writer.commit()
+                writer.wait_merging_threads()  # releases the index's writer lock for other processes
         self.index.reload()
+
+    def _writer(self) -> Any:
+        """tantivy lets one writer at a time hold an index; another process may hold it for a moment."""
+        for attempt in range(50):
+            try:
+                return self.index.writer(self._writer_memory, self._threads)
+            except ValueError as busy:
+                if "lock" not in str(busy).lower() or attempt == 49:
+                    raise SearchIndexBusy(f"the search index at {self.directory} is being written by another process") from busy
+                time.sleep(0.1)
+        raise AssertionError("unreachable")
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """One writer for many batches (a rebuild): each batch is still committed, merges are waited for once."""
+        with self._lock:
+            self._bulk_writer = self._writer()
+        try:
+            yield
+        finally:
+            with self._lock:
+                writer, self._bulk_writer = self._bulk_writer, None
+                writer.wait_merging_threads()
+            self.index.reload()
 
     def _replace(self, writer: Any, doc: dict[str, Any]) -> None:
         writer.delete_documents_by_term("record_id", doc["record_id"])

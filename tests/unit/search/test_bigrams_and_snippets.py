@@ -5,7 +5,8 @@ from infrastructure.search.snippets import snippet
 
 
 def test_text_becomes_positioned_bigrams_with_runs_kept_apart() -> None:
-    assert tokens("档案 OK") == f"档案 {SEPARATOR} ok"
+    assert tokens("档案 OK").split() == ["档案", SEPARATOR, "ok", SEPARATOR]
+    assert tokens("a  档").split() == ["a", SEPARATOR, "档", SEPARATOR]
     assert grams("沪〔2001〕") == ["沪〔", "〔2", "20", "00", "01", "1〕"]
     assert grams("档") == ["档"]
 
@@ -20,3 +21,10 @@ def test_a_snippet_marks_every_match_and_escapes_the_rest() -> None:
     assert out.count("<mark>档案</mark>") == 2 and out.startswith("…")
     assert snippet("<b>档案</b>", ["档案"]) == "&lt;b&gt;<mark>档案</mark>&lt;/b&gt;"
     assert snippet("没有匹配", ["档案"]) == ""
+
+
+def test_long_and_short_texts_are_cut_the_same_way() -> None:
+    text = "Hello  World 沪〔2001〕01号 a ok 档 " * 3
+    assert len(text) >= 48
+    short = [tokens(part) for part in text.split("  ")]
+    assert tokens(text).split() == " ".join(short).split()
