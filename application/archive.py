@@ -175,10 +175,18 @@ class Archive(Application):
         originals: Sequence[dict] = (),
         metadata: dict[str, str] | None = None,
         reason: str | None = None,
+        record_id: UUID | None = None,
     ) -> UUID:
         authorise(actor, Action.COLLECT)
         record = Record.collect(
-            title=title, source=source, medium=medium, actor=actor.id, originals=list(originals), metadata=metadata, reason=reason
+            title=title,
+            source=source,
+            medium=medium,
+            actor=actor.id,
+            originals=list(originals),
+            metadata=metadata,
+            reason=reason,
+            record_id=record_id,
         )
         self._save(record)
         return record.id

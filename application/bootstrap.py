@@ -15,17 +15,22 @@ from sqlalchemy.exc import OperationalError as SQLOperationalError
 from application.archive import Archive
 from application.authorisation import SYSTEM, Forbidden
 from application.catalogue import Catalogue
+from application.digitisation import Digitisation
 from application.history import History
+from application.manifest import ManifestImport
 from application.search import Search
 from domain.errors import DomainError
 from domain.users import Role
 from domain.values import SecurityLevel
+from infrastructure.blobs import BlobCorrupted, BlobNotFound, LocalBlobStore
 from infrastructure.config import ConfigurationError, Settings
 from infrastructure.db import make_engine
 from infrastructure.eventstore import stored_snapshots
+from infrastructure.imaging.pipeline import ParallelImaging
 from infrastructure.ledger.audit import AuditReport, LedgerAudit
 from infrastructure.ledger.ledger import LedgerError, MerkleLedger
 from infrastructure.ledger.verify import VerificationReport, verify_export
+from infrastructure.ocr.recogniser import RapidTextRecogniser
 from infrastructure.passwords import Argon2idHasher
 from infrastructure.readmodels.as_of import CatalogueAsOf
 from infrastructure.readmodels.catalogue import AggregateCache, CatalogueProjection
@@ -52,6 +57,8 @@ EXPECTED_ERRORS: tuple[type[Exception], ...] = (
     OperationalError,
     SQLOperationalError,
     SearchIndexBusy,
+    BlobNotFound,
+    BlobCorrupted,
     OSError,
     ValueError,
 )
@@ -102,9 +109,25 @@ class Services:
         archive = self.archive
         records = AggregateCache(lambda record_id, version: archive.repository.get(record_id, version=version))
         catalogue = CatalogueProjection(records.load, cache=records)  # one cache: each record is replayed once
-        search = SearchProjection(self.search_index, records.load, cache=records)
+        search = SearchProjection(self.search_index, records.load, text_of=self.digitisation.text_of, cache=records)
         reader = SealedEventReader(archive.mapper)
         return ProjectionRunner(self.engine, archive.recorder, reader, [catalogue, search, LogsProjection()])
+
+    @cached_property
+    def blobs(self) -> LocalBlobStore:
+        return LocalBlobStore(self.settings.blobs_dir)
+
+    @cached_property
+    def imaging(self) -> ParallelImaging:
+        return ParallelImaging()
+
+    @cached_property
+    def digitisation(self) -> Digitisation:
+        return Digitisation(self.archive, self.blobs, self.imaging, RapidTextRecogniser())
+
+    @cached_property
+    def manifest_import(self) -> ManifestImport:
+        return ManifestImport(self.archive, self.digitisation)
 
     @cached_property
     def search_index(self) -> TantivySearchIndex:
@@ -151,6 +174,8 @@ class Services:
     def close(self) -> None:
         if "archive" in self.__dict__:
             self.archive.close()
+        if "imaging" in self.__dict__:
+            self.imaging.close()
         for name in ("engine", "read_engine"):
             if name in self.__dict__:
                 self.__dict__[name].dispose()

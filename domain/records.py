@@ -168,6 +168,8 @@ class Record(Aggregate):
         self.pages: dict[str, dict] = {}
         self.scanned_by: str | None = None
         self.qc_failures: dict[str, list[str]] = {}
+        self.processing: dict[str, Any] = {}  # the latest ImagesProcessed parameters (to reproduce the derivatives)
+        self.qc: dict[str, Any] = {}  # the latest QC verdict with its per-page metrics
         self.text_sha256: str | None = None
         self.package: str | None = None
         self.locations: list[str] = []
@@ -330,6 +332,7 @@ class Record(Aggregate):
             key = str(page.get("no"))
             if key in self.pages:
                 self.pages[key] = {**self.pages[key], **{k: v for k, v in page.items() if k not in ("no", "sha256")}}
+        self.processing = dict(parameters)
         self.state_code = S.PROCESSED.value
 
     def pass_qc(
@@ -345,6 +348,13 @@ class Record(Aggregate):
 
     @event("QCPassed")
     def _qc_passed(self, metrics: dict, override_reason: str | None, actor: str, reason: str | None) -> None:
+        self.qc = {
+            "verdict": "passed",
+            "by": actor,
+            "metrics": metrics,
+            "override_reason": override_reason,
+            "overridden": dict(self.qc_failures) if override_reason else {},
+        }
         self.qc_failures = {}
         self.state_code = S.QC_PASSED.value
 
@@ -357,6 +367,7 @@ class Record(Aggregate):
 
     @event("QCFailed")
     def _qc_failed(self, failures: dict, metrics: dict, actor: str, reason: str | None) -> None:
+        self.qc = {"verdict": "failed", "by": actor, "metrics": metrics, "failures": dict(failures)}
         self.qc_failures = dict(failures)
         self.state_code = S.QC_FAILED.value
 

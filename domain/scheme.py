@@ -14,12 +14,17 @@ from domain.values import Retention
 
 _NAMESPACE = uuid.UUID("5d3f4a2b-1c6e-5f70-8a9b-0c1d2e3f4a5b")
 STANDARD_CATEGORIES = {"WS": "文书", "YW": "业务", "KJ": "科技", "KU": "会计"}
-# DA/T 31-2017 spirit: 300 dpi for text, clarity, residual skew ≤ 0.5°, blank-page ink threshold. Integers only.
+# DA/T 31-2017 spirit: 300 dpi for text, clarity, residual skew ≤ 0.5°, no blank or cut-off pages, grey or colour
+# (bitonal only where the scheme allows it). Thresholds are whole numbers; see domain/quality.py for their use.
 DEFAULT_QC_PROFILE: dict[str, int | str | bool] = {
     "min_dpi": 300,
     "min_clarity": 100,
     "max_skew_tenths": 5,
-    "blank_ink_per_mille": 5,
+    "blank_ink_per_mille": 2,
+    "max_border_ink_per_mille": 20,
+    "near_duplicate_bits": 12,
+    "min_colour_mode": "grey",
+    "binarise": False,
 }
 
 

@@ -60,6 +60,10 @@ class Settings:
         return (self.witness_dir or self.home / "witness") / "checkpoints.jsonl"
 
     @property
+    def blobs_dir(self) -> Path:
+        return self.home / "blobs"
+
+    @property
     def search_dir(self) -> Path:
         """The tantivy index: rebuilt from the event stream per node (DESIGN §7), so always a local folder."""
         return self.home / "search"

@@ -21,6 +21,7 @@ import click
 from application.authorisation import SYSTEM, Actor, Forbidden
 from application.bootstrap import EXPECTED_ERRORS, Services, initialise, migrate
 from application.history import parse_moment
+from domain.errors import InvalidValue
 from domain.users import Role
 from domain.values import SecurityLevel
 
@@ -447,6 +448,124 @@ def _listing_rows(raw: bytes, department: str) -> list[tuple[str, dict[str, Any]
     if not rows:
         raise click.UsageError("the list has no rows")
     return rows
+
+
+@main.command("import")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--manifest",
+    "manifest_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="UTF-8 CSV: title, category, fonds, year, org, retention, security, date, pages (files separated by ;)",
+)
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per row on standard output")
+@actor_option
+@click.pass_context
+def import_command(ctx: click.Context, folder: Path, manifest_path: Path, as_json: bool, as_user: str | None) -> None:
+    """Import scanned records: register, catalogue, appraise, scan, process and quality-check each manifest row.
+    A bad row is reported and skipped; running the same manifest again resumes. Exit 1 if any row failed."""
+    from application.manifest import read_manifest
+
+    rows = read_manifest(manifest_path.read_bytes())
+    svc = services(ctx)
+    actor = resolve_actor(svc, as_user)
+    root = folder.resolve()
+    errors = 0
+    with click.progressbar(length=len(rows), label="importing", file=sys.stderr) as bar:
+        for outcome in svc.manifest_import.run(actor, rows, lambda name: _read_inside(root, name)):
+            errors += outcome.outcome == "error"
+            _report_row(outcome.as_dict(), as_json)
+            bar.update(1)
+    if errors:
+        click.echo(f"{errors} of {len(rows)} row(s) failed; fix them and run the same command again", err=True)
+        ctx.exit(1)
+
+
+def _read_inside(root: Path, name: str) -> bytes:
+    """A manifest's page file, which must lie inside the import folder (no ../, no links out of it)."""
+    path = (root / name).resolve()
+    if not path.is_relative_to(root):
+        raise InvalidValue(f"page file {name!r} lies outside the import folder")
+    if not path.is_file():
+        raise InvalidValue(f"page file {name!r} is not in the import folder")
+    return path.read_bytes()
+
+
+def _report_row(outcome: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(outcome, ensure_ascii=False))
+    elif outcome["outcome"] == "error":
+        click.echo(f"row {outcome['row']}: error: {outcome['error']}")
+    else:
+        qc = outcome.get("qc", "")
+        reasons = "; ".join(f"page {no}: {', '.join(r)}" for no, r in outcome.get("failures", {}).items())
+        click.echo(
+            f"row {outcome['row']}: {outcome['record_id']} {outcome['outcome']}, QC {qc}" + (f" ({reasons})" if reasons else "")
+        )
+    sys.stdout.flush()
+
+
+@main.group()
+def qc() -> None:
+    """Quality checks of scanned pages (DA/T 31-2017)."""
+
+
+@qc.command("override")
+@click.argument("record_id", type=click.UUID)
+@click.option("--reason", required=True, help="why the failed check is accepted (recorded)")
+@actor_option
+@click.pass_context
+def qc_override(ctx: click.Context, record_id: uuid.UUID, reason: str, as_user: str | None) -> None:
+    """Pass a record whose automatic QC failed, with a reason (not by the one who scanned it)."""
+    svc = services(ctx)
+    svc.digitisation.override(resolve_actor(svc, as_user), record_id, reason)
+    click.echo(str(record_id))
+
+
+@qc.command("rework")
+@click.argument("record_id", type=click.UUID)
+@click.option("--pages", default="", help="page numbers to rescan, e.g. 2,5 (default: every failed page)")
+@click.option("--reason", default=None)
+@actor_option
+@click.pass_context
+def qc_rework(ctx: click.Context, record_id: uuid.UUID, pages: str, reason: str | None, as_user: str | None) -> None:
+    """Send failed pages back for rescanning."""
+    svc = services(ctx)
+    try:
+        numbers = [int(p) for p in pages.replace(" ", "").split(",") if p]
+    except ValueError:
+        raise click.UsageError(f"--pages takes page numbers separated by commas, not {pages!r}") from None
+    chosen = svc.digitisation.rework(resolve_actor(svc, as_user), record_id, numbers or None, reason=reason)
+    click.echo(f"{record_id} pages {', '.join(map(str, chosen))} to rescan")
+
+
+@main.command()
+@click.argument("record_id", type=click.UUID)
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@actor_option
+@click.pass_context
+def scan(ctx: click.Context, record_id: uuid.UUID, files: tuple[Path, ...], as_user: str | None) -> None:
+    """Upload page images for a record (in rework: the replacements, in page order), then process and check them."""
+    from application.digitisation import Upload
+
+    svc = services(ctx)
+    actor = resolve_actor(svc, as_user)
+    svc.digitisation.scan(actor, record_id, [Upload(f.name, f.read_bytes()) for f in files])
+    svc.digitisation.process(actor, record_id)
+    failures = svc.digitisation.check(record_id)
+    click.echo(f"{record_id} QC " + ("failed: " + json.dumps(failures, ensure_ascii=False) if failures else "passed"))
+
+
+@main.command()
+@click.argument("record_id", type=click.UUID)
+@actor_option
+@click.pass_context
+def ocr(ctx: click.Context, record_id: uuid.UUID, as_user: str | None) -> None:
+    """Recognise the text of a record's pages (Chinese and English, offline); the text feeds search."""
+    svc = services(ctx)
+    text = svc.digitisation.recognise(resolve_actor(svc, as_user), record_id)
+    click.echo(f"{record_id} {len(text.replace(chr(12), ''))} characters recognised")
 
 
 @main.command()
