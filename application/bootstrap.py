@@ -12,13 +12,16 @@ from typing import Any
 from eventsourcing.persistence import MapperDeserialisationError, OperationalError
 from sqlalchemy.exc import OperationalError as SQLOperationalError
 
+from application.accounts import Accounts
 from application.archive import Archive
-from application.authorisation import SYSTEM, Forbidden
+from application.authorisation import SYSTEM, Actor, Forbidden
 from application.catalogue import Catalogue
+from application.desk import RecordDesk
 from application.digitisation import Digitisation
 from application.history import History
 from application.manifest import ManifestImport
 from application.search import Search
+from domain.activity import ActivityLog
 from domain.errors import DomainError
 from domain.users import Role
 from domain.values import SecurityLevel
@@ -35,7 +38,7 @@ from infrastructure.passwords import Argon2idHasher
 from infrastructure.readmodels.as_of import CatalogueAsOf
 from infrastructure.readmodels.catalogue import AggregateCache, CatalogueProjection
 from infrastructure.readmodels.logs import LogsProjection
-from infrastructure.readmodels.queries import SqlCatalogue
+from infrastructure.readmodels.queries import CatalogueFilter, SqlCatalogue
 from infrastructure.readmodels.reader import SealedEventReader
 from infrastructure.readmodels.runner import ProjectionRunner
 from infrastructure.search.projection import SearchProjection
@@ -114,6 +117,16 @@ class Services:
         return ProjectionRunner(self.engine, archive.recorder, reader, [catalogue, search, LogsProjection()])
 
     @cached_property
+    def desk(self) -> RecordDesk:
+        return RecordDesk(self.archive, self.catalogue, self.history, self.blobs)
+
+    catalogue_filter = CatalogueFilter  # the web builds browse filters without reaching into infrastructure
+
+    @cached_property
+    def accounts(self) -> Accounts:
+        return Accounts(self.archive, self.passwords)
+
+    @cached_property
     def blobs(self) -> LocalBlobStore:
         return LocalBlobStore(self.settings.blobs_dir)
 
@@ -147,6 +160,12 @@ class Services:
             lambda record_id, version: archive.repository.get(record_id, version=version),
         )
         return Catalogue(archive, SqlCatalogue(self.read_engine), self.projections, past)
+
+    def record_denial(self, actor: Actor, action: str, reason: str, record_id: str | None = None) -> None:
+        """DESIGN §6: every refused attempt is an event (the web's refusals come through here)."""
+        self.archive.record_activity(
+            actor, ActivityLog.AccessDenied, action=action[:100], record_id=record_id, reason=reason[:300]
+        )
 
     def audit(self) -> AuditReport:
         return LedgerAudit(self.ledger, lambda: stored_snapshots(self.archive.snapshots)).run()

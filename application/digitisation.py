@@ -8,6 +8,7 @@ for machines too; a person may override a failed check with a reason, which is r
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -154,6 +155,31 @@ class Digitisation:
             raise InvalidValue("name the pages to rescan (only the page count failed, which a rescan of pages cannot fix)")
         self.archive.request_rework(actor, record_id, chosen, reason=reason)
         return chosen
+
+    # -- ingest ---------------------------------------------------------------------------------------------------
+
+    def ingest(self, actor: Actor, record_id: UUID) -> str:
+        """Seal the record's content into an archival package (a manifest of every blob with its SHA-256, PREMIS
+        style: object, its source, its fixity) stored content-addressed like the rest."""
+        record = self.archive.record_for(actor, record_id, Action.INGEST)
+        files = [{"role": "original", "page": no, "sha256": p["sha256"]} for no, p in record.pages.items()]
+        files += [
+            {"role": "web", "page": no, "sha256": p["web_sha256"], "source": p["sha256"]}
+            for no, p in record.pages.items()
+            if p.get("web_sha256")
+        ]
+        files += [{"role": "original", "sha256": o["sha256"], "name": o.get("name")} for o in record.originals or []]
+        if record.text_sha256:
+            files.append({"role": "ocr_text", "sha256": record.text_sha256})
+        if (record.processing or {}).get("access_pdf_sha256"):
+            files.append({"role": "access_pdf", "sha256": record.processing["access_pdf_sha256"]})
+        missing = [f["sha256"] for f in files if not self.blobs.verify(f["sha256"])]
+        if missing:
+            raise InvalidValue(f"content {missing[0]} fails its fixity check; repair it before ingest")
+        manifest = {"record_id": str(record_id), "code": str(record.code) if record.code else None, "files": files}
+        package = self.blobs.put(json.dumps(manifest, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+        self.archive.ingest(actor, record_id, package=package, locations=["local:blobs"])
+        return package
 
     # -- OCR ------------------------------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from application.ports import SealIndex
 from domain.errors import InvalidValue
 
 # Never shown, not even to auditors: secrets that happen to live in events.
-HIDDEN_FIELDS = {"password_hash"}
+HIDDEN_FIELDS = {"password_hash", "token_sha256"}
 # Primitive attributes that a property presents as a value object (snapshots need the primitives).
 _BACKING_FIELDS = {
     "state_code",

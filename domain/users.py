@@ -112,3 +112,20 @@ class User(Aggregate):
     @event("Enabled")
     def _enabled(self, actor: str) -> None:
         self.enabled = True
+
+    # API tokens: the user keeps their ids and labels (for listing); the ApiToken aggregate holds the hash.
+    def note_token(self, token_id: str, label: str, actor: str) -> None:
+        self._token_noted(token_id=token_id, label=label, actor=actor)
+
+    @event("TokenNoted")
+    def _token_noted(self, token_id: str, label: str, actor: str) -> None:
+        self.tokens = {**getattr(self, "tokens", {}), token_id: label}
+
+    def forget_token(self, token_id: str, actor: str) -> None:
+        if token_id not in getattr(self, "tokens", {}):
+            raise DomainError("no such token")
+        self._token_forgotten(token_id=token_id, actor=actor)
+
+    @event("TokenForgotten")
+    def _token_forgotten(self, token_id: str, actor: str) -> None:
+        self.tokens = {k: v for k, v in getattr(self, "tokens", {}).items() if k != token_id}

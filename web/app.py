@@ -1,54 +1,151 @@
-"""Flask app factory. Views parse input, call one application method, render; nothing else."""
+"""Flask app factory. Views parse input, call one application method, render; nothing else.
+
+Security (DESIGN §6): logins with server-side session ids (renewed at login, dropped at logout), CSRF tokens on
+every form (Flask-WTF), bearer tokens for the API, a CSP without inline script, frame denial. Errors are pages
+for browsers and JSON under /api; a user's mistake is a 4xx, never a 500.
+"""
 
 from __future__ import annotations
 
+import logging
+import secrets
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import Babel, get_locale
+from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from application.accounts import LoginRefused
+from application.archive import Conflict, NotFound
+from application.authorisation import Forbidden
 from application.bootstrap import Services
+from domain.errors import DomainError
+from web.i18n import LANGUAGES, compile_translations, pick_language
+from web.labels import labels, when
+from web.sessions import SessionStore
+
+log = logging.getLogger(__name__)
 
 
 def create_app(services: Services | None = None, config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
-    app.config.update(config or {})
     services = services or Services.from_env()
+    app.config.update(
+        SECRET_KEY=_secret_key(services.settings.keys_dir),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="archive_session",
+        MAX_CONTENT_LENGTH=400 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        BABEL_DEFAULT_LOCALE="zh",
+        BABEL_TRANSLATION_DIRECTORIES=str(compile_translations(services.settings.home / "translations")),
+    )
+    app.config.update(config or {})
     app.extensions["archive"] = services
+    app.extensions["archive_sessions"] = SessionStore()
+    Babel(app, locale_selector=pick_language)
+    csrf = CSRFProtect(app)
 
-    @app.get("/")
-    def health_page():  # type: ignore[no-untyped-def]
-        ledger = services.ledger
-        return render_template("health.html", checkpoint=ledger.latest_checkpoint(), size=ledger.size())
+    from web import api, auth, pages
+
+    csrf.exempt(api.blueprint)  # the API takes writes only with a bearer token (see web/api.py)
+
+    app.register_blueprint(auth.blueprint)
+    app.register_blueprint(pages.blueprint)
+    app.register_blueprint(api.blueprint)
+
+    app.before_request(auth.load_actor)
+    app.context_processor(lambda: {"actor": g.get("actor"), "languages": LANGUAGES, "locale": str(get_locale()), **labels()})
+    app.add_template_filter(when)
+    app.add_template_filter(lambda actor_id: services.accounts.username(str(actor_id)), "who")
+    _error_handlers(app)
+
+    @app.get("/status")
+    def status_page():  # type: ignore[no-untyped-def]
+        """Public: the latest signed tree head, for anyone who wants to pin it (DESIGN §4)."""
+        return render_template("health.html", checkpoint=services.ledger.latest_checkpoint(), size=services.ledger.size())
 
     @app.get("/healthz")
     def health():  # type: ignore[no-untyped-def]
         return jsonify(status="ok", sealed=services.ledger.size())
 
-    @app.get("/api/v1/ledger/checkpoint")
-    def latest_checkpoint():  # type: ignore[no-untyped-def]
-        checkpoint = services.ledger.latest_checkpoint()
-        if checkpoint is None:
-            return jsonify(error={"code": "no_checkpoint", "message": "no checkpoint has been signed yet"}), 404
-        return jsonify(checkpoint)
-
-    @app.get("/api/v1/ledger/keys")
-    def public_keys():  # type: ignore[no-untyped-def]
-        return jsonify(keys=services.keyring.public_keys())
-
-    @app.errorhandler(404)
-    def not_found(_error):  # type: ignore[no-untyped-def]
-        return jsonify(error={"code": "not_found", "message": "no such page"}), 404
-
-    @app.errorhandler(405)
-    def not_allowed(_error):  # type: ignore[no-untyped-def]
-        return jsonify(error={"code": "method_not_allowed", "message": "this method is not allowed here"}), 405
-
     @app.after_request
     def security_headers(response):  # type: ignore[no-untyped-def]
-        response.headers["Content-Security-Policy"] = "default-src 'self'; frame-ancestors 'none'"
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'"
+        )
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
+        if "archive_session" in (response.headers.get("Set-Cookie") or ""):
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     return app
+
+
+def _secret_key(keys_dir: Path) -> bytes:
+    """Signs session cookies; kept beside the signing keys (0600) so restarts keep people logged in."""
+    path = keys_dir / "session.key"
+    if not path.exists():
+        keys_dir.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(secrets.token_bytes(32))
+        path.chmod(0o600)
+    return path.read_bytes()
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def error_response(status: int, code: str, message: str):  # type: ignore[no-untyped-def]
+    if wants_json():
+        return jsonify(error={"code": code, "message": message}), status
+    return render_template("error.html", status=status, code=code, message=message), status
+
+
+def _error_handlers(app: Flask) -> None:
+    services: Services = app.extensions["archive"]
+
+    @app.errorhandler(Forbidden)
+    def forbidden(error):  # type: ignore[no-untyped-def]
+        actor = g.get("actor")
+        if actor is not None:
+            services.record_denial(actor, request.endpoint or request.path, str(error))
+        return error_response(403, "forbidden", str(error))
+
+    @app.errorhandler(NotFound)
+    def not_found_record(error):  # type: ignore[no-untyped-def]
+        return error_response(404, "not_found", str(error))
+
+    @app.errorhandler(LoginRefused)
+    def login_refused(error):  # type: ignore[no-untyped-def]
+        return error_response(429 if error.retry_after else 401, "login_refused", str(error))
+
+    @app.errorhandler(Conflict)
+    def conflict(error):  # type: ignore[no-untyped-def]
+        return error_response(409, "conflict", str(error))
+
+    @app.errorhandler(DomainError)
+    def refused(error):  # type: ignore[no-untyped-def]
+        return error_response(422, "refused", str(error))
+
+    @app.errorhandler(CSRFError)
+    def csrf(error):  # type: ignore[no-untyped-def]
+        return error_response(400, "csrf", "the form expired or did not come from this site; reload the page and try again")
+
+    for status, code, message in (
+        (400, "bad_request", "the request is malformed"),
+        (404, "not_found", "no such page"),
+        (405, "method_not_allowed", "this method is not allowed here"),
+        (413, "too_large", "the upload is larger than allowed"),
+    ):
+        app.register_error_handler(status, lambda _e, s=status, c=code, m=message: error_response(s, c, m))
+
+    @app.errorhandler(Exception)
+    def unexpected(error):  # type: ignore[no-untyped-def]
+        if hasattr(error, "code") and isinstance(error.code, int) and error.code < 500:  # werkzeug HTTPException
+            return error_response(error.code, "http_error", getattr(error, "description", str(error)))
+        log.exception("unexpected error on %s", request.path)
+        return error_response(500, "internal", "something went wrong on our side; it has been logged")

@@ -286,3 +286,14 @@ def test_records_above_the_digitisers_clearance_cannot_be_scanned(services, text
 
     with pytest.raises(NotFound):
         services.digitisation.scan(low, secret, [png(text_page)])
+
+
+def test_a_real_photographed_page_is_processed_and_failed_for_its_resolution(services, digitiser, record_id) -> None:
+    """skimage.data.page(): a real, tiny (191×384) page with uneven lighting."""
+    from skimage import data
+
+    real = Upload("page.png", pages.encode(data.page(), "png", dpi=None))
+    found = checks(scanned_and_checked(services, digitiser, record_id, [real]))
+    assert "resolution" in found["1"]
+    page = services.archive.load(Record, record_id).pages["1"]
+    assert page["width"] == 384 and services.blobs.verify(page["web_sha256"])

@@ -30,14 +30,17 @@ def test_the_checkpoint_endpoint_serves_the_latest_signed_tree_head(services: Se
 
 def test_the_health_page_shows_the_checkpoint_and_sends_security_headers(services: Services, client) -> None:  # type: ignore[no-untyped-def]
     head = services.ledger.checkpoint()
-    page = client.get("/")
+    assert client.get("/").status_code == 302  # everything else needs a login
+    page = client.get("/status")
     assert page.status_code == 200 and head["root"] in page.get_data(as_text=True)
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
     assert page.headers["X-Frame-Options"] == "DENY"
 
 
 def test_unknown_paths_and_methods_answer_json_errors(client) -> None:  # type: ignore[no-untyped-def]
-    missing = client.get("/no/such/page")
+    missing = client.get("/api/v1/no/such/thing")
     assert missing.status_code == 404 and missing.json["error"]["code"] == "not_found"
+    page = client.get("/no/such/page")
+    assert page.status_code == 404 and "<html" in page.get_data(as_text=True)
     wrong = client.post("/api/v1/ledger/checkpoint")
     assert wrong.status_code == 405 and wrong.json["error"]["code"] == "method_not_allowed"

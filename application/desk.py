@@ -1,0 +1,68 @@
+"""What the web pages and the API ask about one record, with the reader's rights checked here, not in the views:
+the record above a user's clearance does not exist for them — not its page images, not its history."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from application.archive import Archive
+from application.authorisation import Action, Actor, authorise
+from application.catalogue import Catalogue
+from application.history import History, HistoryItem
+from application.ports import BlobStore
+from domain.activity import ActivityLog
+from domain.errors import InvalidValue
+from domain.records import Record
+
+IMAGE_KINDS = {"web": "web_sha256", "thumbnail": "thumbnail_sha256"}
+
+
+class RecordDesk:
+    def __init__(self, archive: Archive, catalogue: Catalogue, history: History, blobs: BlobStore) -> None:
+        self.archive = archive
+        self.catalogue = catalogue
+        self.history = history
+        self.blobs = blobs
+
+    def record(self, actor: Actor, record_id: UUID, purpose: str | None = None) -> Record:
+        """The record itself (its pages, QC, processing); the view is logged, a refusal too."""
+        self.catalogue.refresh()  # read-your-writes: the page after a form shows that form's effect
+        self.catalogue.record(actor, record_id, purpose=purpose)  # clearance check + RecordViewed / AccessDenied
+        return self.archive.record_for(actor, record_id, Action.READ)
+
+    def timeline(self, actor: Actor, record_id: UUID) -> list[HistoryItem]:
+        authorise(actor, Action.READ_HISTORY)
+        self.archive.record_for(actor, record_id, Action.READ_HISTORY)
+        return self.history.events(record_id)
+
+    def state_at(self, actor: Actor, record_id: UUID, version: int) -> dict[str, Any]:
+        self.timeline(actor, record_id)
+        return self.history.state(record_id, version=version)
+
+    def image(self, actor: Actor, record_id: UUID, page: str, kind: str) -> bytes:
+        if kind not in IMAGE_KINDS:
+            raise InvalidValue(f"no image kind {kind!r}")
+        record = self.archive.record_for(actor, record_id, Action.READ)
+        found = (record.pages or {}).get(str(page), {}).get(IMAGE_KINDS[kind])
+        if not found:
+            raise InvalidValue(f"page {page} has no {kind} image yet")
+        return self.blobs.get(found)
+
+    def text(self, actor: Actor, record_id: UUID) -> str:
+        record = self.archive.record_for(actor, record_id, Action.READ)
+        return self.blobs.get(record.text_sha256).decode("utf-8") if record.text_sha256 else ""
+
+    def access_pdf(self, actor: Actor, record_id: UUID, purpose: str | None = None) -> bytes:
+        record = self.archive.record_for(actor, record_id, Action.READ)
+        sha256 = (getattr(record, "processing", {}) or {}).get("access_pdf_sha256")
+        if not sha256:
+            raise InvalidValue("the record has no access copy yet")
+        self.archive.record_activity(
+            actor,
+            ActivityLog.RecordDownloaded,
+            record_id=str(record_id),
+            purpose=purpose,
+            category=record.code.category if record.code else None,
+        )
+        return self.blobs.get(sha256)

@@ -1,0 +1,227 @@
+"""The web UI and JSON API through Flask's test client and the real stores: logins, sessions, CSRF, the workflow
+forms, the API with tokens, and the access-control matrix (no record above a user's clearance shows anywhere)."""
+
+from __future__ import annotations
+
+import io
+from uuid import UUID
+
+import pytest
+
+from application.authorisation import SYSTEM
+from application.bootstrap import Services
+from domain.users import Role
+from domain.values import Retention, SecurityLevel
+from tests import pages
+from tests.integration import scenario
+from tests.integration.webclient import PASSWORD, Browser, make_user
+from web.app import create_app
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def app(services: Services):  # type: ignore[no-untyped-def]
+    return create_app(services)
+
+
+def test_pages_need_a_login_and_a_wrong_password_is_refused_without_saying_which_part(services, app) -> None:
+    make_user(services, "wang", [Role.ARCHIVIST])
+    browser = Browser(app)
+    assert browser.get("/search").status_code == 302
+    wrong = browser.login("wang", "not the password")
+    unknown = browser.login("nobody", "not the password")
+    assert wrong.status_code == unknown.status_code == 401
+    assert "wrong user name or password" in wrong.get_data(as_text=True)
+    assert browser.login("wang").status_code == 302
+    assert browser.get("/search").status_code == 200
+
+
+def test_repeated_failures_are_slowed_down_with_a_clear_message(services, app) -> None:
+    make_user(services, "wang", [Role.ARCHIVIST])
+    browser = Browser(app)
+    for _ in range(5):
+        assert browser.login("wang", "guess").status_code == 401
+    locked = browser.login("wang")  # even the right password waits now
+    assert locked.status_code == 429 and "try again in" in locked.get_data(as_text=True)
+
+
+def test_forms_without_the_csrf_token_are_refused(services, app) -> None:
+    make_user(services, "wang", [Role.ARCHIVIST])
+    browser = Browser(app)
+    browser.login("wang")
+    forged = browser.client.post("/records/new", data={"title": "伪造"})
+    assert forged.status_code == 400 and "reload the page" in forged.get_data(as_text=True)
+    assert browser.client.post("/login", data={"username": "wang", "password": PASSWORD}).status_code == 400
+
+
+def test_a_login_starts_a_new_session_and_a_logout_ends_it(services, app) -> None:
+    make_user(services, "wang", [Role.ARCHIVIST])
+    browser = Browser(app)
+    browser.get("/login")
+    before = browser.client.get_cookie("archive_session")
+    browser.login("wang")
+    after = browser.client.get_cookie("archive_session")
+    assert before is None or before.value != after.value
+    stolen = after.value
+    browser.submit("/", "/logout", {})
+    thief = Browser(app)
+    thief.client.set_cookie("archive_session", stolen)
+    assert thief.get("/search").status_code == 302  # the copied cookie no longer opens a session
+
+
+def record_through_the_forms(services: Services, app) -> UUID:  # type: ignore[no-untyped-def]
+    services.archive.define_scheme(SYSTEM, fonds="Z109", fonds_name="示例市档案馆")
+    make_user(services, "wang", [Role.ARCHIVIST], SecurityLevel.SECRET)
+    make_user(services, "li", [Role.APPRAISER], SecurityLevel.SECRET)
+    make_user(services, "zhao", [Role.DIGITISER], SecurityLevel.SECRET)
+    archivist = Browser(app)
+    archivist.login("wang")
+    created = archivist.submit(
+        "/records/new",
+        "/records/new",
+        {"title": "关于档案数字化工作的通知", "source": "办公室", "doc_number": "沪府办〔2011〕15号", "date": "2011-03-05"},
+    )
+    assert created.status_code == 302
+    record_id = UUID(created.headers["Location"].rsplit("/", 1)[-1])
+    page = f"/records/{record_id}"
+    bad = archivist.submit(
+        page, f"{page}/catalogue", {"fonds": "Z109", "category": "ZZ", "year": "2011", "org": "BGS", "retention": "D30"}
+    )
+    assert bad.status_code == 422 and "has no category ZZ" in bad.get_data(as_text=True)  # the message in place
+    assert (
+        archivist.submit(
+            page, f"{page}/catalogue", {"fonds": "Z109", "category": "WS", "year": "2011", "org": "BGS", "retention": "D30"}
+        ).status_code
+        == 302
+    )
+    assert archivist.submit(page, f"{page}/review", {"passed": "yes"}).status_code == 302
+    appraiser = Browser(app)
+    appraiser.login("li")
+    assert appraiser.submit(page, f"{page}/appraise", {"retention": "D30", "security": "1"}).status_code == 302
+    digitiser = Browser(app)
+    digitiser.login("zhao")
+    upload = {"pages": [(io.BytesIO(pages.encode(pages.render_page(pages.LINES * 2), "png")), "p1.png")]}
+    assert digitiser.submit(page, f"{page}/scan", upload, content_type="multipart/form-data").status_code == 302
+    shown = archivist.get(page).get_data(as_text=True)
+    assert "Z109-WS·2011-D30-BGS-0001" in shown and 'id="qc-verdict"' in shown
+    return record_id
+
+
+def test_a_record_goes_through_the_forms_and_its_page_shows_the_history(services, app) -> None:
+    record_id = record_through_the_forms(services, app)
+    archivist = Browser(app)
+    archivist.login("wang")
+    page = archivist.get(f"/records/{record_id}").get_data(as_text=True)
+    assert page.count('class="badge ok"') >= 6 and "签名有效" in page or "signature valid" in page
+    assert archivist.get(f"/records/{record_id}/pages/1/thumbnail.jpg").mimetype == "image/jpeg"
+    english = archivist.get(f"/records/{record_id}?lang=en").get_data(as_text=True)
+    assert "History" in english and 'lang="en"' in english
+    assert archivist.get(f"/records/{record_id}/versions/2").status_code == 200
+
+
+def test_the_api_writes_with_a_token_and_answers_errors_as_json(services, app) -> None:
+    make_user(services, "wang", [Role.ARCHIVIST])
+    services.archive.define_scheme(SYSTEM, fonds="Z109", fonds_name="示例市档案馆")
+    _token_id, token = services.accounts.issue_token(SYSTEM, "wang", "scanner station")
+    client = app.test_client()
+    bearer = {"Authorization": f"Bearer {token}"}
+    created = client.post("/api/v1/records", json={"title": "接口登记的文件", "source": "办公室"}, headers=bearer)
+    assert created.status_code == 201
+    record_id = created.get_json()["record_id"]
+    wrong = client.post(
+        f"/api/v1/records/{record_id}/catalogue", json={"fonds": "Z109", "category": "WS", "year": "twenty"}, headers=bearer
+    )
+    assert wrong.status_code == 422 and wrong.get_json()["error"]["message"] == "year must be a whole number"
+    assert client.get("/api/v1/records/not-a-uuid", headers=bearer).status_code == 422
+    assert client.get("/api/v1/ledger/entries", headers=bearer).get_json()["error"]["code"] == "forbidden"
+    assert client.get("/api/v1/ledger/checkpoint").status_code in (200, 404)  # public
+    browser = Browser(app)
+    browser.login("wang")
+    assert browser.client.post("/api/v1/records", json={"title": "x"}).status_code == 403  # cookies cannot write here
+    services.accounts.revoke_token(SYSTEM, _token_id)
+    assert client.get("/api/v1/queues", headers=bearer).status_code == 401
+    assert "paths" in client.get("/api/v1/openapi.json").get_json()
+
+
+# -- who sees what ----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def graded(services: Services) -> dict[SecurityLevel, UUID]:
+    """One appraised record per security level, all with the word 会议纪要 in the title."""
+    story = scenario.build(services, records=0)
+    ids = {}
+    for level in SecurityLevel:
+        record_id = services.archive.collect(story.archivist, title=f"{level.chinese}级 会议纪要", source="办公室")
+        services.archive.catalogue(
+            story.archivist,
+            record_id,
+            fonds="Z109",
+            category="WS",
+            year=2012,
+            org="BGS",
+            classification="办公室",
+            retention=Retention("Y"),
+        )
+        services.archive.review(story.archivist, record_id, passed=True)
+        services.archive.appraise(
+            scenario.staff(services, f"appraiser{int(level)}", Role.APPRAISER, SecurityLevel.TOP_SECRET),
+            record_id,
+            retention=Retention("Y"),
+            security=level,
+        )
+        ids[level] = record_id
+    return ids
+
+
+ROLES = [Role.READER, Role.ARCHIVIST, Role.APPRAISER, Role.DIGITISER, Role.COMPLIANCE, Role.AUDITOR, Role.ADMIN]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("clearance", [SecurityLevel.PUBLIC, SecurityLevel.INTERNAL, SecurityLevel.CONFIDENTIAL])
+def test_access_matrix_no_record_above_clearance_anywhere(services, app, graded, role, clearance) -> None:
+    make_user(services, "user", [role], clearance)
+    _, token = services.accounts.issue_token(SYSTEM, "user", "matrix")
+    browser, api = Browser(app), app.test_client()
+    browser.login("user")
+    bearer = {"Authorization": f"Bearer {token}"}
+    reads = role in (Role.READER, Role.ARCHIVIST, Role.APPRAISER, Role.DIGITISER, Role.COMPLIANCE)
+    # Readers see 公开/内部 only; staff see up to their clearance (DESIGN §6).
+    limit = min(int(clearance), 1) if role is Role.READER else int(clearance)
+    visible = {level for level in graded if reads and int(level) <= limit}
+    for level, record_id in graded.items():
+        page, api_record = browser.get(f"/records/{record_id}"), api.get(f"/api/v1/records/{record_id}", headers=bearer)
+        history = api.get(f"/api/v1/records/{record_id}/history", headers=bearer)
+        if level in visible:
+            assert page.status_code == api_record.status_code == 200, (role, clearance, level)
+        else:
+            assert page.status_code in (403, 404) and api_record.status_code in (403, 404), (role, clearance, level)
+            assert "会议纪要" not in page.get_data(as_text=True) + api_record.get_data(as_text=True)
+            assert history.status_code in (403, 404) and "会议纪要" not in history.get_data(as_text=True)
+    found = api.get("/api/v1/search?q=会议纪要", headers=bearer)
+    html = browser.get("/search?q=会议纪要").get_data(as_text=True)
+    if reads:
+        body = found.get_json()
+        assert body["total"] == len(visible) and sum(body["facets"]["security"].values()) == len(visible)
+        assert {h["security"] for h in body["hits"]} == {int(level) for level in visible}
+        for level in set(graded) - visible:
+            assert f"{level.chinese}级" not in html
+    else:
+        assert found.status_code == 403
+    queues = api.get("/api/v1/queues", headers=bearer)
+    if reads:
+        assert sum(queues.get_json().values()) == len(visible)
+
+
+def test_denials_are_recorded_for_compliance(services, app, graded) -> None:
+    make_user(services, "reader", [Role.READER], SecurityLevel.INTERNAL)
+    browser = Browser(app)
+    browser.login("reader")
+    assert browser.get(f"/records/{graded[SecurityLevel.SECRET]}").status_code == 404
+    assert browser.get("/ledger").status_code == 403
+    services.catalogue.refresh()
+    log = services.catalogue.access_log(SYSTEM)
+    denied = {(row["action"], row["record_id"]) for row in log if row["action"] == "denied"}
+    assert ("denied", str(graded[SecurityLevel.SECRET])) in denied
+    assert len([row for row in log if row["action"] == "denied"]) >= 2

@@ -1,0 +1,102 @@
+"""Names shown to people for the archive's codes (states, levels, events…), in the request's language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+
+from application.authorisation import Action
+from application.catalogue import QUEUES
+
+
+def labels() -> dict[str, Any]:
+    return {
+        "Action_": Action,
+        "state_names": {
+            "collected": _("collected"),
+            "catalogued": _("catalogued"),
+            "reviewed": _("reviewed"),
+            "appraised": _("appraised"),
+            "scanned": _("scanned"),
+            "processed": _("processed"),
+            "qc_passed": _("QC passed"),
+            "qc_failed": _("QC failed"),
+            "rework": _("rework"),
+            "text_recognised": _("text recognised"),
+            "ingested": _("ingested"),
+            "disposal_proposed": _("disposal proposed"),
+            "disposal_approved": _("disposal approved"),
+            "destroyed": _("destroyed"),
+        },
+        "level_names": [_("public"), _("internal"), _("secret"), _("confidential"), _("top secret")],
+        "queue_names": {
+            "to_catalogue": _("to catalogue"),
+            "to_review": _("to review"),
+            "to_appraise": _("to appraise"),
+            "to_scan": _("to scan"),
+            "to_process": _("to process"),
+            "to_check": _("to check"),
+            "qc_failed_or_rework": _("QC failed / rework"),
+            "to_recognise": _("to recognise (OCR)"),
+            "to_ingest": _("to ingest"),
+        },
+        "queue_states": {name: states[0] for name, states in QUEUES.items()},
+        "facet_names": {
+            "category": _("Category"),
+            "fonds": _("Fonds"),
+            "year": _("Year"),
+            "org": _("Organisation"),
+            "retention": _("Retention"),
+            "security": _("Security level"),
+        },
+        "field_names": {
+            "doc_number": _("Document number"),
+            "responsible": _("Responsible party"),
+            "date": _("Date"),
+            "page_count": _("Declared pages"),
+            "abstract": _("Abstract"),
+            "keywords": _("Keywords"),
+        },
+        "event_names": {
+            "Collected": _("Collected"),
+            "Catalogued": _("Catalogued"),
+            "MetadataAnnotated": _("Metadata annotated"),
+            "MetadataCorrected": _("Metadata corrected"),
+            "Reviewed": _("Reviewed"),
+            "Appraised": _("Appraised"),
+            "PagesScanned": _("Pages scanned"),
+            "ImagesProcessed": _("Images processed"),
+            "QCPassed": _("QC passed"),
+            "QCFailed": _("QC failed"),
+            "ReworkRequested": _("Rework requested"),
+            "TextRecognised": _("Text recognised"),
+            "Ingested": _("Ingested"),
+            "Reclassified": _("Reclassified"),
+            "RetentionReviewed": _("Retention reviewed"),
+            "DisposalApproved": _("Disposal approved"),
+            "Destroyed": _("Destroyed"),
+        },
+        "role_names": {
+            "admin": _("administrator"),
+            "archivist": _("archivist"),
+            "digitiser": _("digitiser"),
+            "appraiser": _("appraiser"),
+            "reader": _("reader"),
+            "auditor": _("auditor"),
+            "compliance": _("compliance officer"),
+        },
+    }
+
+
+def when(value: Any) -> str:
+    """An ISO time (or datetime) in the reader's language and the server's display zone."""
+    if not value:
+        return ""
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return format_datetime(moment, "medium")

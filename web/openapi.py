@@ -1,0 +1,129 @@
+"""The OpenAPI 3.1 description of /api/v1 (served at /api/v1/openapi.json)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ERROR = {
+    "description": "the caller's mistake",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+_ERRORS = {str(s): _ERROR for s in (400, 401, 403, 404, 409, 422)}
+
+
+def _get(summary: str, params: list[tuple[str, str, bool]] = (), secured: bool = True) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "summary": summary,
+        "parameters": [{"name": n, "in": "query", "required": r, "schema": {"type": t}} for n, t, r in params],
+        "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, **_ERRORS},
+    }
+    if not secured:
+        op["security"] = []
+    return {"get": op}
+
+
+def _post(summary: str, required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "post": {
+            "summary": summary,
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"type": "object", "required": required, "properties": properties}}},
+            },
+            "responses": {
+                "200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}},
+                "201": {"description": "created", "content": {"application/json": {"schema": {"type": "object"}}}},
+                **_ERRORS,
+            },
+        }
+    }
+
+
+_RECORD = {"name": "record_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+
+
+def _with_record(path_item: dict[str, Any]) -> dict[str, Any]:
+    for op in path_item.values():
+        op["parameters"] = [_RECORD, *op.get("parameters", [])]
+    return path_item
+
+
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "Records archive API", "version": "1"},
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "required": ["error"],
+                "properties": {
+                    "error": {
+                        "type": "object",
+                        "required": ["code", "message"],
+                        "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                    }
+                },
+            }
+        },
+    },
+    "security": [{"bearer": []}],
+    "paths": {
+        "/api/v1/ledger/checkpoint": _get("latest signed checkpoint (tree head)", secured=False),
+        "/api/v1/ledger/keys": _get("public keys that sign events and checkpoints", secured=False),
+        "/api/v1/ledger/entries": _get(
+            "ledger entries start..end (at most 1000)", [("start", "integer", False), ("end", "integer", False)]
+        ),
+        "/api/v1/ledger/proof/inclusion": _get("RFC 9162 inclusion proof", [("seq", "integer", True), ("size", "integer", True)]),
+        "/api/v1/ledger/proof/consistency": _get(
+            "RFC 9162 consistency proof", [("first", "integer", True), ("second", "integer", True)]
+        ),
+        "/api/v1/search": _get(
+            "full-text search within the caller's clearance",
+            [
+                ("q", "string", False),
+                ("category", "string", False),
+                ("year", "integer", False),
+                ("security", "string", False),
+                ("offset", "integer", False),
+                ("limit", "integer", False),
+            ],
+        ),
+        "/api/v1/queues": _get("work queues with counts"),
+        "/api/v1/records/{record_id}": _with_record(_get("a record's catalogue entry", [("purpose", "string", False)])),
+        "/api/v1/records/{record_id}/history": _with_record(_get("a record's events with signature and ledger status")),
+        "/api/v1/records": _post(
+            "register (collect) a paper record",
+            ["title"],
+            {"title": {"type": "string"}, "source": {"type": "string"}, "metadata": {"type": "object"}},
+        ),
+        "/api/v1/records/{record_id}/catalogue": _with_record(
+            _post(
+                "catalogue: allocate the 档号",
+                ["fonds", "category", "year", "org"],
+                {
+                    "fonds": {"type": "string"},
+                    "category": {"type": "string"},
+                    "year": {"type": "integer"},
+                    "org": {"type": "string"},
+                    "classification": {"type": "string"},
+                    "retention": {"type": "string"},
+                },
+            )
+        ),
+        "/api/v1/records/{record_id}/review": _with_record(
+            _post(
+                "review the catalogue entry",
+                ["passed"],
+                {"passed": {"type": "boolean"}, "findings": {"type": "array", "items": {"type": "string"}}},
+            )
+        ),
+        "/api/v1/records/{record_id}/appraise": _with_record(
+            _post(
+                "appraise: retention and security level",
+                ["retention", "security"],
+                {"retention": {"type": "string"}, "security": {"type": "string"}, "reason": {"type": "string"}},
+            )
+        ),
+    },
+}

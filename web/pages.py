@@ -1,0 +1,322 @@
+"""The archivists' pages. Each view: parse the form, call one application method, render (errors in place)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from application.authorisation import Action
+from application.digitisation import Upload
+from application.history import parse_moment
+from application.search import SearchQuery
+from domain.errors import DomainError
+from domain.records import Medium
+from domain.values import Retention, SecurityLevel
+from web.auth import login_required, services
+
+blueprint = Blueprint("pages", __name__)
+LEVELS = list(SecurityLevel)
+
+
+def _uuid(text: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        abort(404)
+
+
+def _int(name: str, default: int | None = None) -> int | None:
+    raw = request.values.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise DomainError(_("%(field)s must be a whole number", field=name)) from None
+
+
+def _date(name: str) -> date | None:
+    raw = request.values.get(name, "").strip()
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        raise DomainError(_("%(field)s must be a date like 2011-03-05", field=name)) from None
+
+
+@blueprint.get("/")
+@login_required
+def dashboard():  # type: ignore[no-untyped-def]
+    svc = services()
+    svc.catalogue.refresh()
+    queues = svc.catalogue.queues(g.actor) if g.actor.may(Action.READ) else {}
+    return render_template("dashboard.html", queues=queues)
+
+
+# -- records ------------------------------------------------------------------------------------------------------
+
+
+@blueprint.route("/records/new", methods=["GET", "POST"])
+@login_required
+def register():  # type: ignore[no-untyped-def]
+    if request.method == "GET":
+        return render_template("register.html", form={})
+    form = request.form
+    try:
+        record_id = services().archive.collect(
+            g.actor,
+            title=form.get("title", ""),
+            source=form.get("source", ""),
+            medium=Medium.PAPER,
+            metadata={k: form[k].strip() for k in ("doc_number", "responsible", "date", "page_count") if form.get(k, "").strip()},
+        )
+    except DomainError as error:
+        return render_template("register.html", form=form, error=str(error)), 422
+    return redirect(url_for("pages.record", record_id=record_id))
+
+
+def _record_page(record_id: UUID, errors: dict[str, str] | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    svc = services()
+    record = svc.desk.record(g.actor, record_id, purpose=request.args.get("purpose"))
+    timeline = svc.desk.timeline(g.actor, record_id) if g.actor.may(Action.READ_HISTORY) else []
+    text = svc.desk.text(g.actor, record_id)
+    return render_template(
+        "record.html", record=record, timeline=timeline, text=text, errors=errors or {}, levels=LEVELS, Action=Action
+    ), status
+
+
+@blueprint.get("/records/<record_id>")
+@login_required
+def record(record_id: str):  # type: ignore[no-untyped-def]
+    return _record_page(_uuid(record_id))
+
+
+@blueprint.get("/records/<record_id>/versions/<int:version>")
+@login_required
+def record_version(record_id: str, version: int):  # type: ignore[no-untyped-def]
+    state = services().desk.state_at(g.actor, _uuid(record_id), version)
+    return render_template("record_version.html", state=state, record_id=record_id, version=version)
+
+
+def _step(record_id: str, form_name: str, command: Callable[[UUID], Any]):  # type: ignore[no-untyped-def]
+    """Run one command from a form on the record page; on a refusal, show the page with the message in place."""
+    rid = _uuid(record_id)
+    try:
+        command(rid)
+    except DomainError as error:
+        return _record_page(rid, {form_name: str(error)}, 422)
+    return redirect(url_for("pages.record", record_id=rid) + f"#{form_name}")
+
+
+@blueprint.post("/records/<record_id>/catalogue")
+@login_required
+def catalogue_form(record_id: str):  # type: ignore[no-untyped-def]
+    f = request.form
+    return _step(
+        record_id,
+        "catalogue",
+        lambda rid: services().archive.catalogue(
+            g.actor,
+            rid,
+            fonds=f.get("fonds", "").upper(),
+            category=f.get("category", "").upper(),
+            year=_int("year") or 0,
+            org=f.get("org", "").upper(),
+            classification=f.get("classification", "") or f.get("org", ""),
+            retention=Retention.parse(f["retention"]) if f.get("retention") else None,
+        ),
+    )
+
+
+@blueprint.post("/records/<record_id>/review")
+@login_required
+def review_form(record_id: str):  # type: ignore[no-untyped-def]
+    f = request.form
+    findings = [line for line in f.get("findings", "").splitlines() if line.strip()]
+    return _step(
+        record_id,
+        "review",
+        lambda rid: services().archive.review(
+            g.actor, rid, passed=f.get("passed") == "yes", findings=findings, reason=f.get("reason") or None
+        ),
+    )
+
+
+@blueprint.post("/records/<record_id>/appraise")
+@login_required
+def appraise_form(record_id: str):  # type: ignore[no-untyped-def]
+    f = request.form
+    return _step(
+        record_id,
+        "appraise",
+        lambda rid: services().archive.appraise(
+            g.actor,
+            rid,
+            retention=Retention.parse(f.get("retention", "")),
+            security=SecurityLevel.parse(f.get("security", "")),
+            reason=f.get("reason") or None,
+        ),
+    )
+
+
+@blueprint.post("/records/<record_id>/scan")
+@login_required
+def scan_form(record_id: str):  # type: ignore[no-untyped-def]
+    uploads = [Upload(f.filename or "page", f.read()) for f in request.files.getlist("pages") if f.filename]
+
+    def scan(rid: UUID) -> None:
+        d = services().digitisation
+        d.scan(g.actor, rid, uploads)
+        d.process(g.actor, rid)
+        d.check(rid)
+
+    return _step(record_id, "scan", scan)
+
+
+@blueprint.post("/records/<record_id>/qc")
+@login_required
+def qc_form(record_id: str):  # type: ignore[no-untyped-def]
+    f, d = request.form, services().digitisation
+    if f.get("decision") == "override":
+        return _step(record_id, "qc", lambda rid: d.override(g.actor, rid, f.get("reason", "")))
+    return _step(record_id, "qc", lambda rid: d.rework(g.actor, rid, reason=f.get("reason") or None))
+
+
+@blueprint.post("/records/<record_id>/ocr")
+@login_required
+def ocr_form(record_id: str):  # type: ignore[no-untyped-def]
+    return _step(record_id, "ocr", lambda rid: services().digitisation.recognise(g.actor, rid))
+
+
+@blueprint.post("/records/<record_id>/ingest")
+@login_required
+def ingest_form(record_id: str):  # type: ignore[no-untyped-def]
+    return _step(record_id, "ingest", lambda rid: services().digitisation.ingest(g.actor, rid))
+
+
+@blueprint.get("/records/<record_id>/pages/<page>/<kind>.jpg")
+@login_required
+def page_image(record_id: str, page: str, kind: str):  # type: ignore[no-untyped-def]
+    data = services().desk.image(g.actor, _uuid(record_id), page, kind)
+    return Response(data, mimetype="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
+
+
+@blueprint.get("/records/<record_id>/access.pdf")
+@login_required
+def access_pdf(record_id: str):  # type: ignore[no-untyped-def]
+    data = services().desk.access_pdf(g.actor, _uuid(record_id), purpose=request.args.get("purpose"))
+    return Response(data, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{record_id}.pdf"'})
+
+
+# -- finding ------------------------------------------------------------------------------------------------------
+
+
+@blueprint.get("/search")
+@login_required
+def search():  # type: ignore[no-untyped-def]
+    svc, a = services(), request.args
+    svc.catalogue.refresh()
+    query = SearchQuery(
+        text=a.get("q", ""),
+        category=a.get("category") or None,
+        fonds=a.get("fonds") or None,
+        year=_int("year"),
+        org=a.get("org") or None,
+        retention=a.get("retention") or None,
+        security=_int("security"),
+        date_from=_date("from"),
+        date_to=_date("to"),
+        sort=a.get("sort", "relevance"),
+        offset=max(0, (_int("page", 1) or 1) - 1) * 20,
+        limit=20,
+    )
+    result = svc.search.search(g.actor, query) if "q" in a else None
+    return render_template("search.html", result=result, query=query, args=a)
+
+
+@blueprint.get("/browse")
+@login_required
+def browse():  # type: ignore[no-untyped-def]
+    svc, a = services(), request.args
+    svc.catalogue.refresh()
+    where = svc.catalogue_filter(
+        state=a.get("state") or None,
+        fonds=a.get("fonds") or None,
+        category=a.get("category") or None,
+        year=_int("year"),
+        org=a.get("org") or None,
+    )
+    page = max(1, _int("page", 1) or 1)
+    total, rows = svc.catalogue.browse(g.actor, where, offset=(page - 1) * 50, limit=50)
+    return render_template("browse.html", tree=svc.catalogue.tree(g.actor), total=total, rows=rows, page=page, args=a)
+
+
+# -- auditors and compliance ----------------------------------------------------------------------------------------
+
+
+@blueprint.route("/ledger", methods=["GET", "POST"])
+@login_required
+def ledger():  # type: ignore[no-untyped-def]
+    from application.authorisation import authorise
+
+    authorise(g.actor, Action.AUDIT_LEDGER)
+    svc, report, proof = services(), None, None
+    if request.method == "POST" and request.form.get("action") == "verify":
+        svc.ledger.catch_up()
+        report = svc.audit()
+    seq = _int("seq")
+    checkpoint = svc.ledger.latest_checkpoint()
+    if seq and checkpoint:
+        proof = svc.ledger.inclusion_proof(seq, checkpoint["size"])
+    return render_template("ledger.html", checkpoint=checkpoint, size=svc.ledger.size(), report=report, proof=proof, seq=seq)
+
+
+@blueprint.get("/compliance")
+@login_required
+def compliance():  # type: ignore[no-untyped-def]
+    svc, a = services(), request.args
+    svc.catalogue.refresh()
+    as_of = svc.catalogue.as_of(g.actor, parse_moment(a["as_of"])) if a.get("as_of") else None
+    changes = None
+    if a.get("record") and a.get("from") and a.get("to"):
+        rid = _uuid(a["record"])
+        svc.desk.timeline(g.actor, rid)  # clearance and permission first
+        changes = svc.history.diff(rid, _int("from") or 0, _int("to") or 0)
+    return render_template(
+        "compliance.html",
+        as_of=as_of,
+        changes=changes,
+        args=a,
+        access=svc.catalogue.access_log(g.actor)[:100],
+        searches=svc.catalogue.search_log(g.actor)[:100],
+        usage=svc.catalogue.usage(g.actor),
+    )
+
+
+# -- administration ------------------------------------------------------------------------------------------------
+
+
+@blueprint.route("/admin/users", methods=["GET", "POST"])
+@login_required
+def users():  # type: ignore[no-untyped-def]
+    from application.authorisation import authorise
+
+    authorise(g.actor, Action.MANAGE_USERS)
+    svc, error = services(), None
+    if request.method == "POST":
+        f = request.form
+        try:
+            svc.archive.register_user(
+                g.actor,
+                username=f.get("username", ""),
+                roles=request.form.getlist("roles"),
+                clearance=SecurityLevel.parse(f.get("clearance", "1")),
+                password_hash=svc.accounts.hash_new_password(f.get("password", "")),
+            )
+        except (DomainError, ValueError) as problem:
+            error = str(problem)
+    return render_template("users.html", error=error, levels=LEVELS), 422 if error else 200
