@@ -50,6 +50,17 @@ INITIAL_ADMIN = "admin"
 
 # Failures caused by input, configuration or the data itself: the entry points report them as one clear line
 # (CLI) or a 4xx (HTTP) instead of a traceback.
+# For the web: what an HTTP caller is told for the application's other expected errors (DomainError and Forbidden
+# have their own handlers). A caller's mistake is a 4xx; a store that is busy or down is a 503, never a bare 500.
+ERROR_STATUS: dict[type[Exception], int] = {
+    LedgerError: 422,
+    ValueError: 422,
+    BlobNotFound: 404,
+    SearchIndexBusy: 503,
+    OperationalError: 503,
+    SQLOperationalError: 503,
+}
+
 EXPECTED_ERRORS: tuple[type[Exception], ...] = (
     DomainError,
     Forbidden,

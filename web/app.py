@@ -19,7 +19,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from application.accounts import LoginRefused
 from application.archive import Conflict, NotFound
 from application.authorisation import Forbidden
-from application.bootstrap import Services
+from application.bootstrap import ERROR_STATUS, Services
 from domain.errors import DomainError
 from web.i18n import LANGUAGES, compile_translations, pick_language
 from web.labels import labels, when
@@ -130,6 +130,11 @@ def _error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def refused(error):  # type: ignore[no-untyped-def]
         return error_response(422, "refused", str(error))
+
+    # The application's other expected errors (a ledger range beyond its size, a busy index…), by their status.
+    for kind, status in ERROR_STATUS.items():
+        code = "refused" if status < 500 else "unavailable"
+        app.register_error_handler(kind, lambda error, s=status, c=code: error_response(s, c, str(error)))
 
     @app.errorhandler(CSRFError)
     def csrf(error):  # type: ignore[no-untyped-def]

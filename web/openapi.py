@@ -11,10 +11,20 @@ _ERROR = {
 _ERRORS = {str(s): _ERROR for s in (400, 401, 403, 404, 409, 422)}
 
 
+_POSITIVE = {"type": "integer", "minimum": 1}
+_TYPES = {
+    "integer": {"type": "integer", "minimum": 0},
+    "positive": _POSITIVE,
+    "string": {"type": "string"},
+    "limit": {"type": "integer", "minimum": 1, "maximum": 100},
+    "security": {"type": "string", "enum": ["0", "1", "2", "3", "4", "公开", "内部", "秘密", "机密", "绝密"]},
+}
+
+
 def _get(summary: str, params: list[tuple[str, str, bool]] = (), secured: bool = True) -> dict[str, Any]:
     op: dict[str, Any] = {
         "summary": summary,
-        "parameters": [{"name": n, "in": "query", "required": r, "schema": {"type": t}} for n, t, r in params],
+        "parameters": [{"name": n, "in": "query", "required": r, "schema": _TYPES[t]} for n, t, r in params],
         "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, **_ERRORS},
     }
     if not secured:
@@ -72,11 +82,13 @@ OPENAPI: dict[str, Any] = {
         "/api/v1/ledger/checkpoint": _get("latest signed checkpoint (tree head)", secured=False),
         "/api/v1/ledger/keys": _get("public keys that sign events and checkpoints", secured=False),
         "/api/v1/ledger/entries": _get(
-            "ledger entries start..end (at most 1000)", [("start", "integer", False), ("end", "integer", False)]
+            "ledger entries start..end (at most 1000)", [("start", "positive", False), ("end", "positive", False)]
         ),
-        "/api/v1/ledger/proof/inclusion": _get("RFC 9162 inclusion proof", [("seq", "integer", True), ("size", "integer", True)]),
+        "/api/v1/ledger/proof/inclusion": _get(
+            "RFC 9162 inclusion proof", [("seq", "positive", True), ("size", "positive", True)]
+        ),
         "/api/v1/ledger/proof/consistency": _get(
-            "RFC 9162 consistency proof", [("first", "integer", True), ("second", "integer", True)]
+            "RFC 9162 consistency proof", [("first", "positive", True), ("second", "positive", True)]
         ),
         "/api/v1/search": _get(
             "full-text search within the caller's clearance",

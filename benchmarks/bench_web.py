@@ -1,0 +1,157 @@
+"""Web figures (issue 5): record page, search page and catalogue list under 32 concurrent clients.
+
+    python benchmarks/bench_web.py [--records 100000] [--clients 32] [--seconds 30]
+
+Loads the records (as bench_projections does), starts the real `archive serve`, logs 32 browsers in as a reader with
+内部 clearance (so every page is clearance-filtered), and has each fetch pages back to back: a record page (which
+also writes its RecordViewed event), a search, a catalogue page. Prints p50 / p95 per page type.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from application.authorisation import SYSTEM  # noqa: E402
+from application.bootstrap import Services, initialise  # noqa: E402
+from benchmarks.bench_core import make_settings  # noqa: E402
+from benchmarks.bench_projections import fill  # noqa: E402
+from benchmarks.synthetic import Vocabulary  # noqa: E402
+from domain.users import Role  # noqa: E402
+from domain.values import SecurityLevel  # noqa: E402
+
+PASSWORD = "benchmark password"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Client:
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.cookie = ""
+
+    def request(self, method: str, path: str, body: str | None = None) -> tuple[int, str]:
+        headers = {"Cookie": self.cookie}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        text = response.read().decode("utf-8", "replace")
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie" and value.startswith("archive_session="):
+                self.cookie = value.split(";", 1)[0]
+        return response.status, text
+
+    def login(self, username: str) -> None:
+        _, page = self.request("GET", "/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        body = urllib.parse.urlencode({"username": username, "password": PASSWORD, "csrf_token": token})
+        status, _ = self.request("POST", "/login", body)
+        assert status == 302, status
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=30)
+    args = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="archive-bench-web-"))
+    settings = make_settings("sqlite", scratch / "home")
+    initialise(settings)
+    services = Services(settings)
+    fill(services, args.records)
+    services.ledger.catch_up(batch_size=5000)
+    services.projections.run(limit=5000)
+    services.archive.register_user(
+        SYSTEM,
+        username="reader",
+        roles=[Role.READER],
+        clearance=SecurityLevel.INTERNAL,
+        password_hash=services.accounts.hash_new_password(PASSWORD),
+    )
+    services.catalogue.refresh()
+    visible = [
+        row["record_id"]
+        for row in services.catalogue.browse(
+            services.accounts.login("reader", PASSWORD, "bench"), services.catalogue_filter(), limit=5000
+        )[1]
+    ]
+    services.close()
+
+    port = free_port()
+    env = {**os.environ, "ARCHIVE_HOME": str(settings.home)}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("archive")), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        words = Vocabulary.build().words[50:3000]
+        timings: dict[str, list[float]] = {"record page": [], "search page": [], "catalogue list": []}
+        errors: list[int] = []
+        lock = threading.Lock()
+        deadline = time.monotonic() + args.seconds
+
+        def browse(seed: int) -> None:
+            rng, client = random.Random(seed), Client(port)
+            client.login("reader")
+            while time.monotonic() < deadline:
+                kind = rng.choice(list(timings))
+                path = {
+                    "record page": lambda: f"/records/{rng.choice(visible)}",
+                    "search page": lambda: "/search?q=" + urllib.parse.quote(rng.choice(words)),
+                    "catalogue list": lambda: f"/browse?page={rng.randint(1, 200)}",
+                }[kind]()
+                start = time.perf_counter()
+                status, _ = client.request("GET", path)
+                elapsed = (time.perf_counter() - start) * 1000
+                with lock:
+                    (timings[kind] if status == 200 else errors).append(elapsed if status == 200 else status)
+
+        threads = [threading.Thread(target=browse, args=(n,)) for n in range(args.clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(
+        f"\n## web figures ({args.records:,} records, {args.clients} concurrent clients, {os.cpu_count()} cores, "
+        f"{args.seconds:.0f} s)\n"
+    )
+    print("| page | requests | p50 (ms) | p95 (ms) |\n|---|---|---|---|")
+    for kind, samples in timings.items():
+        q = statistics.quantiles(samples, n=100)
+        print(f"| {kind} | {len(samples):,} | {q[49]:.0f} | {q[94]:.0f} |")
+    print(f"| errors | {len(errors)} | | |")
+
+
+if __name__ == "__main__":
+    main()
