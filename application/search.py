@@ -10,8 +10,10 @@ from application.archive import Archive
 from application.authorisation import Action, Actor, authorise
 from application.visibility import Visibility, visibility_for
 from domain.activity import ActivityLog
+from domain.errors import InvalidValue
 
 FACETS = ("category", "fonds", "year", "org", "retention", "security")
+MAX_OFFSET = 10_000  # deep paging costs the index more than it helps a reader (and huge offsets overflow it)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,10 @@ class Search:
 
     def search(self, actor: Actor, query: SearchQuery, approved: frozenset[str] = frozenset()) -> SearchResult:
         authorise(actor, Action.SEARCH)
+        if query.offset > MAX_OFFSET:
+            raise InvalidValue(f"results can be paged up to {MAX_OFFSET:,}; narrow the search with filters instead")
+        if query.year is not None and not 1 <= query.year <= 9999:
+            raise InvalidValue(f"year {query.year} is not a year")
         scoped = replace(
             query,
             visibility=visibility_for(actor, approved),

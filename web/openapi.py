@@ -8,12 +8,14 @@ _ERROR = {
     "description": "the caller's mistake",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
 }
-_ERRORS = {str(s): _ERROR for s in (400, 401, 403, 404, 409, 422)}
+_ERRORS = {str(s): _ERROR for s in (400, 401, 403, 404, 409, 422, 429, 503)}
 
 
 _POSITIVE = {"type": "integer", "minimum": 1}
 _TYPES = {
     "integer": {"type": "integer", "minimum": 0},
+    "offset": {"type": "integer", "minimum": 0, "maximum": 10_000},
+    "year": {"type": "integer", "minimum": 1, "maximum": 9999},
     "positive": _POSITIVE,
     "string": {"type": "string"},
     "limit": {"type": "integer", "minimum": 1, "maximum": 100},
@@ -95,10 +97,10 @@ OPENAPI: dict[str, Any] = {
             [
                 ("q", "string", False),
                 ("category", "string", False),
-                ("year", "integer", False),
-                ("security", "string", False),
-                ("offset", "integer", False),
-                ("limit", "integer", False),
+                ("year", "year", False),
+                ("security", "security", False),
+                ("offset", "offset", False),
+                ("limit", "limit", False),
             ],
         ),
         "/api/v1/queues": _get("work queues with counts"),

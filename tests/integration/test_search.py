@@ -196,3 +196,12 @@ def test_rebuilding_the_index_gives_the_same_answers(
     services.projections.rebuild(["search"])
     after = [(r.total, ids(r), r.facets) for r in (find(services, story.archivist, q) for q in queries)]
     assert after == before
+
+
+def test_absurd_paging_and_years_are_refused_before_they_reach_the_index(services: Services, story: scenario.Scenario) -> None:
+    from domain.errors import InvalidValue
+
+    with pytest.raises(InvalidValue, match="paged up to"):
+        services.search.search(story.archivist, SearchQuery(text="档案", offset=2**62))
+    with pytest.raises(InvalidValue, match="not a year"):
+        services.search.search(story.archivist, SearchQuery(year=10**15))
