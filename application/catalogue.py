@@ -7,6 +7,7 @@ the refused attempt is recorded as an AccessDenied event.
 from __future__ import annotations
 
 import statistics
+import time
 from collections import defaultdict
 from datetime import datetime
 from typing import Any, Protocol
@@ -18,6 +19,8 @@ from application.visibility import Visibility, visibility_for
 from domain.activity import ActivityLog
 
 # Work queues by state (issue 3): what each desk has to do next.
+# The classification tree counts every visible record: kept a few seconds per clearance, not recounted per page.
+TREE_SECONDS = 5.0
 QUEUES = {
     "to_catalogue": ["collected"],
     "to_review": ["catalogued"],
@@ -57,6 +60,8 @@ class CatalogueQueries(Protocol):
 class Projections(Protocol):
     def run(self, limit: int = 500, progress: Any = None) -> int: ...
 
+    def wait_for(self, position: int, timeout: float = 10.0) -> None: ...
+
 
 class PastCatalogue(Protocol):
     def rows(self, moment: datetime, v: Visibility, batch: int = 2000, progress: Any = None) -> list[dict[str, Any]]: ...
@@ -68,13 +73,19 @@ class Catalogue:
         self.queries = queries
         self.projections = projections
         self.past = past
+        self._trees: dict[Visibility, tuple[float, dict[str, Any]]] = {}  # per clearance, briefly
 
     def visibility(self, actor: Actor) -> Visibility:
         return visibility_for(actor)  # approved access requests join here once requests exist (issue 5)
 
-    def refresh(self) -> None:
-        """Read-your-writes: bring the read models up to the latest event before answering."""
-        self.projections.run()
+    def refresh(self, upto: int | None = None) -> None:
+        """Read-your-writes. Without `upto`: bring the read models up to the latest event. With it: only make sure
+        they have seen the caller's own last write (a web page after a form); otherwise the serving process's
+        follower keeps them current within a second, and a page view does no projection work at all."""
+        if upto is None:
+            self.projections.run()
+        elif upto > 0:
+            self.projections.wait_for(upto)
 
     def browse(
         self, actor: Actor, where: Any, sort: str = "code", offset: int = 0, limit: int = 50
@@ -117,13 +128,18 @@ class Catalogue:
     def tree(self, actor: Actor) -> dict[str, Any]:
         """fonds -> category -> year -> org -> count, each level with its total."""
         authorise(actor, Action.READ)
+        v = self.visibility(actor)
+        cached = self._trees.get(v)
+        if cached and time.monotonic() - cached[0] < TREE_SECONDS:
+            return cached[1]
         root: dict[str, Any] = {"count": 0, "children": {}}
-        for row in self.queries.tree(self.visibility(actor)):
+        for row in self.queries.tree(v):
             node = root
             node["count"] += row["count"]
             for key in (row["fonds"], row["category"], str(row["year"]), row["org"]):
                 node = node["children"].setdefault(key, {"count": 0, "children": {}})
                 node["count"] += row["count"]
+        self._trees[v] = (time.monotonic(), root)
         return root
 
     def as_of(self, actor: Actor, moment: datetime, progress: Any = None) -> list[dict[str, Any]]:

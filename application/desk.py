@@ -27,7 +27,6 @@ class RecordDesk:
 
     def record(self, actor: Actor, record_id: UUID, purpose: str | None = None) -> Record:
         """The record itself (its pages, QC, processing); the view is logged, a refusal too."""
-        self.catalogue.refresh()  # read-your-writes: the page after a form shows that form's effect
         self.catalogue.record(actor, record_id, purpose=purpose)  # clearance check + RecordViewed / AccessDenied
         return self.archive.record_for(actor, record_id, Action.READ)
 

@@ -81,18 +81,16 @@ def main() -> None:
     fill(services, args.records)
     services.ledger.catch_up(batch_size=5000)
     services.projections.run(limit=5000)
-    services.archive.register_user(
-        SYSTEM,
-        username="reader",
-        roles=[Role.READER],
-        clearance=SecurityLevel.INTERNAL,
-        password_hash=services.accounts.hash_new_password(PASSWORD),
-    )
+    password_hash = services.accounts.hash_new_password(PASSWORD)
+    for n in range(args.clients):  # one person per browser: each has their own activity log
+        services.archive.register_user(
+            SYSTEM, username=f"reader{n}", roles=[Role.READER], clearance=SecurityLevel.INTERNAL, password_hash=password_hash
+        )
     services.catalogue.refresh()
     visible = [
         row["record_id"]
         for row in services.catalogue.browse(
-            services.accounts.login("reader", PASSWORD, "bench"), services.catalogue_filter(), limit=5000
+            services.accounts.login("reader0", PASSWORD, "bench"), services.catalogue_filter(), limit=5000
         )[1]
     ]
     services.close()
@@ -120,7 +118,7 @@ def main() -> None:
 
         def browse(seed: int) -> None:
             rng, client = random.Random(seed), Client(port)
-            client.login("reader")
+            client.login(f"reader{seed}")
             while time.monotonic() < deadline:
                 kind = rng.choice(list(timings))
                 path = {

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from application.authorisation import Action
@@ -28,6 +28,15 @@ def _uuid(text: str) -> UUID:
         return UUID(text)
     except ValueError:
         abort(404)
+
+
+def fresh() -> None:
+    """Read-your-writes for this browser: the read models must include its own last command, nothing more."""
+    services().catalogue.refresh(upto=session.get("seen", 0))
+
+
+def wrote() -> None:
+    session["seen"] = services().archive.recorder.max_notification_id() or 0
 
 
 def _int(name: str, default: int | None = None) -> int | None:
@@ -52,7 +61,7 @@ def _date(name: str) -> date | None:
 @login_required
 def dashboard():  # type: ignore[no-untyped-def]
     svc = services()
-    svc.catalogue.refresh()
+    fresh()
     queues = svc.catalogue.queues(g.actor) if g.actor.may(Action.READ) else {}
     return render_template("dashboard.html", queues=queues)
 
@@ -76,11 +85,13 @@ def register():  # type: ignore[no-untyped-def]
         )
     except DomainError as error:
         return render_template("register.html", form=form, error=str(error)), 422
+    wrote()
     return redirect(url_for("pages.record", record_id=record_id))
 
 
 def _record_page(record_id: UUID, errors: dict[str, str] | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     svc = services()
+    fresh()
     record = svc.desk.record(g.actor, record_id, purpose=request.args.get("purpose"))
     timeline = svc.desk.timeline(g.actor, record_id) if g.actor.may(Action.READ_HISTORY) else []
     text = svc.desk.text(g.actor, record_id)
@@ -109,6 +120,7 @@ def _step(record_id: str, form_name: str, command: Callable[[UUID], Any]):  # ty
         command(rid)
     except DomainError as error:
         return _record_page(rid, {form_name: str(error)}, 422)
+    wrote()
     return redirect(url_for("pages.record", record_id=rid) + f"#{form_name}")
 
 
@@ -219,7 +231,7 @@ def access_pdf(record_id: str):  # type: ignore[no-untyped-def]
 @login_required
 def search():  # type: ignore[no-untyped-def]
     svc, a = services(), request.args
-    svc.catalogue.refresh()
+    fresh()
     query = SearchQuery(
         text=a.get("q", ""),
         category=a.get("category") or None,
@@ -242,7 +254,7 @@ def search():  # type: ignore[no-untyped-def]
 @login_required
 def browse():  # type: ignore[no-untyped-def]
     svc, a = services(), request.args
-    svc.catalogue.refresh()
+    fresh()
     where = svc.catalogue_filter(
         state=a.get("state") or None,
         fonds=a.get("fonds") or None,
@@ -279,7 +291,7 @@ def ledger():  # type: ignore[no-untyped-def]
 @login_required
 def compliance():  # type: ignore[no-untyped-def]
     svc, a = services(), request.args
-    svc.catalogue.refresh()
+    fresh()
     as_of = svc.catalogue.as_of(g.actor, parse_moment(a["as_of"])) if a.get("as_of") else None
     changes = None
     if a.get("record") and a.get("from") and a.get("to"):
