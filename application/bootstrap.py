@@ -21,6 +21,7 @@ from application.digitisation import Digitisation
 from application.history import History
 from application.manifest import ManifestImport
 from application.search import Search
+from application.transfers import Transfers
 from domain.activity import ActivityLog
 from domain.errors import DomainError
 from domain.users import Role
@@ -129,9 +130,13 @@ class Services:
 
     @cached_property
     def desk(self) -> RecordDesk:
-        return RecordDesk(self.archive, self.catalogue, self.history, self.blobs)
+        return RecordDesk(self.archive, self.catalogue, self.history, self.blobs, self.imaging)
 
     catalogue_filter = CatalogueFilter  # the web builds browse filters without reaching into infrastructure
+
+    @cached_property
+    def transfers(self) -> Transfers:
+        return Transfers(self.archive)
 
     @cached_property
     def accounts(self) -> Accounts:

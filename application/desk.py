@@ -10,7 +10,7 @@ from application.archive import Archive
 from application.authorisation import Action, Actor, authorise
 from application.catalogue import Catalogue
 from application.history import History, HistoryItem
-from application.ports import BlobStore
+from application.ports import BlobStore, Imaging
 from domain.activity import ActivityLog
 from domain.errors import InvalidValue
 from domain.records import Record
@@ -19,7 +19,8 @@ IMAGE_KINDS = {"web": "web_sha256", "thumbnail": "thumbnail_sha256"}
 
 
 class RecordDesk:
-    def __init__(self, archive: Archive, catalogue: Catalogue, history: History, blobs: BlobStore) -> None:
+    def __init__(self, archive: Archive, catalogue: Catalogue, history: History, blobs: BlobStore, imaging: Imaging) -> None:
+        self.imaging = imaging
         self.archive = archive
         self.catalogue = catalogue
         self.history = history
@@ -47,6 +48,19 @@ class RecordDesk:
         if not found:
             raise InvalidValue(f"page {page} has no {kind} image yet")
         return self.blobs.get(found)
+
+    def original_preview(self, actor: Actor, record_id: UUID, page: str) -> bytes:
+        """The page before processing, for the QC desk's side-by-side view."""
+        record = self.archive.record_for(actor, record_id, Action.READ)
+        found = (record.pages or {}).get(str(page))
+        if not found:
+            raise InvalidValue(f"there is no page {page}")
+        return self.imaging.preview(self.blobs.get(found["sha256"]), int(found.get("frame", 0)), 1600)
+
+    def qc_desk(self, actor: Actor, record_ids: list[str]) -> list[Record]:
+        """The records waiting for a person's QC decision, as far as the actor may see them."""
+        authorise(actor, Action.QC)
+        return [self.archive.record_for(actor, UUID(r), Action.QC) for r in record_ids]
 
     def text(self, actor: Actor, record_id: UUID) -> str:
         record = self.archive.record_for(actor, record_id, Action.READ)

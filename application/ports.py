@@ -56,6 +56,8 @@ class Imaging(Protocol):
 
     def access_pdf(self, jpegs: list[bytes]) -> bytes: ...
 
+    def preview(self, data: bytes, frame: int, long_side: int) -> bytes: ...
+
 
 class TextRecogniser(Protocol):
     name: str

@@ -195,3 +195,54 @@ def appraise(record_id: str):  # type: ignore[no-untyped-def]
         reason=d.get("reason"),
     )
     return jsonify(code=str(code) if code else None)
+
+
+# -- digitisation ---------------------------------------------------------------------------------------------------
+
+
+def _token_only() -> None:
+    if not g.get("token_auth"):
+        raise Forbidden("writing through the API needs a bearer token")
+
+
+@blueprint.post("/records/<record_id>/pages")
+@login_required
+def upload_pages(record_id: str):  # type: ignore[no-untyped-def]
+    """Multipart upload of page images (field `pages`, repeatable): scanned, processed and checked in one call."""
+    _token_only()
+    from application.digitisation import Upload
+
+    uploads = [Upload(f.filename or "page", f.read()) for f in request.files.getlist("pages") if f.filename]
+    d, rid = services().digitisation, _uuid(record_id)
+    d.scan(g.actor, rid, uploads)
+    d.process(g.actor, rid)
+    failures = d.check(rid)
+    return jsonify(qc="failed" if failures else "passed", failures=failures)
+
+
+@blueprint.post("/records/<record_id>/qc")
+@login_required
+def quality_check(record_id: str):  # type: ignore[no-untyped-def]
+    d = _body()
+    if d.get("decision") == "override":
+        services().digitisation.override(g.actor, _uuid(record_id), str(d.get("reason") or ""))
+        return jsonify(qc="passed")
+    if d.get("decision") == "rework":
+        pages = [int(p) for p in d.get("pages") or [] if str(p).isdigit()]
+        return jsonify(rework=services().digitisation.rework(g.actor, _uuid(record_id), pages or None, reason=d.get("reason")))
+    raise InvalidValue('decision is "override" (with a reason) or "rework" (optionally with pages)')
+
+
+@blueprint.post("/records/<record_id>/ocr")
+@login_required
+def recognise(record_id: str):  # type: ignore[no-untyped-def]
+    _token_only()
+    text = services().digitisation.recognise(g.actor, _uuid(record_id))
+    return jsonify(characters=len(text.replace("\f", "")))
+
+
+@blueprint.post("/records/<record_id>/ingest")
+@login_required
+def ingest(record_id: str):  # type: ignore[no-untyped-def]
+    _token_only()
+    return jsonify(package=services().digitisation.ingest(g.actor, _uuid(record_id)))

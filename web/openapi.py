@@ -139,5 +139,61 @@ OPENAPI: dict[str, Any] = {
                 {"retention": {"type": "string"}, "security": {"type": "string"}, "reason": {"type": "string"}},
             )
         ),
+        "/api/v1/records/{record_id}/pages": _with_record(
+            {
+                "post": {
+                    "summary": "upload page images (multipart, field `pages`); processed and quality-checked at once",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["pages"],
+                                    "properties": {"pages": {"type": "array", "items": {"type": "string", "format": "binary"}}},
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}},
+                        **_ERRORS,
+                    },
+                }
+            }
+        ),
+        "/api/v1/records/{record_id}/qc": _with_record(
+            _post(
+                "override a failed QC (with a reason) or send pages to rework",
+                ["decision"],
+                {
+                    "decision": {"type": "string", "enum": ["override", "rework"]},
+                    "reason": {"type": "string"},
+                    "pages": {"type": "array", "items": {"type": "integer", "minimum": 1}},
+                },
+            )
+        ),
+        "/api/v1/records/{record_id}/ocr": _with_record(
+            {
+                "post": {
+                    "summary": "recognise the text of the pages (offline OCR)",
+                    "responses": {
+                        "200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}},
+                        **_ERRORS,
+                    },
+                }
+            }
+        ),
+        "/api/v1/records/{record_id}/ingest": _with_record(
+            {
+                "post": {
+                    "summary": "seal the record's content into an archival package",
+                    "responses": {
+                        "200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}},
+                        **_ERRORS,
+                    },
+                }
+            }
+        ),
     },
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -217,11 +217,78 @@ def page_image(record_id: str, page: str, kind: str):  # type: ignore[no-untyped
     return Response(data, mimetype="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
 
 
+@blueprint.get("/records/<record_id>/pages/<page>/original.jpg")
+@login_required
+def original_image(record_id: str, page: str):  # type: ignore[no-untyped-def]
+    data = services().desk.original_preview(g.actor, _uuid(record_id), page)
+    return Response(data, mimetype="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
+
+
+@blueprint.get("/qc")
+@login_required
+def qc_queue():  # type: ignore[no-untyped-def]
+    """The QC desk: failed records with each failed page before and after processing, metrics and reasons."""
+    svc = services()
+    fresh()
+    _total, rows = svc.catalogue.browse(g.actor, svc.catalogue_filter(state="qc_failed"), limit=20)
+    return render_template("qc.html", records=svc.desk.qc_desk(g.actor, [r["record_id"] for r in rows]))
+
+
 @blueprint.get("/records/<record_id>/access.pdf")
 @login_required
 def access_pdf(record_id: str):  # type: ignore[no-untyped-def]
     data = services().desk.access_pdf(g.actor, _uuid(record_id), purpose=request.args.get("purpose"))
     return Response(data, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{record_id}.pdf"'})
+
+
+# -- transfers (移交) -------------------------------------------------------------------------------------------
+
+
+def _lines(text: str) -> list[tuple[str, str]]:
+    """ "item,title" lines (a title is optional for the expected list)."""
+    out = []
+    for line in text.splitlines():
+        if line.strip():
+            item, _, title = line.partition(",")
+            out.append((item.strip(), title.strip()))
+    return out
+
+
+@blueprint.route("/transfers", methods=["GET", "POST"])
+@login_required
+def transfers():  # type: ignore[no-untyped-def]
+    if request.method == "GET":
+        return render_template("transfers.html", form={})
+    form = request.form
+    try:
+        transfer_id = services().archive.register_transfer(
+            g.actor, department=form.get("department", ""), expected=[item for item, _ in _lines(form.get("expected", ""))]
+        )
+    except DomainError as error:
+        return render_template("transfers.html", form=form, error=str(error)), 422
+    wrote()
+    return redirect(url_for("pages.transfer", transfer_id=transfer_id))
+
+
+@blueprint.route("/transfers/<transfer_id>", methods=["GET", "POST"])
+@login_required
+def transfer(transfer_id: str):  # type: ignore[no-untyped-def]
+    svc, tid, error = services(), _uuid(transfer_id), None
+    if request.method == "POST":
+        try:
+            if request.form.get("action") == "check":
+                svc.archive.check_receipt(g.actor, tid)
+            else:
+                found = svc.transfers.load(g.actor, tid)
+                items = [
+                    (item, uuid4(), {"title": title or item, "source": found.department})
+                    for item, title in _lines(request.form.get("received", ""))
+                ]
+                svc.archive.receive_batch(g.actor, tid, items)
+            wrote()
+        except DomainError as problem:
+            error = str(problem)
+    return render_template("transfer.html", transfer=svc.transfers.load(g.actor, tid), error=error), 422 if error else 200
 
 
 # -- finding ------------------------------------------------------------------------------------------------------

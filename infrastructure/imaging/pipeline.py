@@ -9,6 +9,8 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+import cv2
+
 from infrastructure.imaging.intake import IncomingPage, read_frame, read_pages
 from infrastructure.imaging.processing import ProcessedPage, ProcessingParameters, access_pdf, process_page
 
@@ -35,6 +37,19 @@ class ParallelImaging:
 
     def access_pdf(self, jpegs: list[bytes]) -> bytes:
         return access_pdf(jpegs)
+
+    def preview(self, data: bytes, frame: int, long_side: int = 1600) -> bytes:
+        """The original as the scanner delivered it (TIFF included), as a JPEG a browser can show beside the result."""
+        image = read_frame(data, frame).image
+        scale = long_side / max(image.shape[:2])
+        if scale < 1:
+            image = cv2.resize(
+                image, (round(image.shape[1] * scale), round(image.shape[0] * scale)), interpolation=cv2.INTER_AREA
+            )
+        ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])
+        if not ok:
+            raise ValueError("the original could not be rendered")
+        return encoded.tobytes()
 
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:

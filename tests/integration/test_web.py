@@ -10,6 +10,7 @@ import pytest
 
 from application.authorisation import SYSTEM
 from application.bootstrap import Services
+from domain.records import Record, RecordState
 from domain.users import Role
 from domain.values import Retention, SecurityLevel
 from tests import pages
@@ -227,3 +228,68 @@ def test_denials_are_recorded_for_compliance(services, app, graded) -> None:
     denied = {(row["action"], row["record_id"]) for row in log if row["action"] == "denied"}
     assert ("denied", str(graded[SecurityLevel.SECRET])) in denied
     assert len([row for row in log if row["action"] == "denied"]) >= 2
+
+
+def test_pages_are_uploaded_and_checked_through_the_api(services, app) -> None:
+    story = scenario.build(services, records=1)
+    make_user(services, "zhao", [Role.DIGITISER], SecurityLevel.SECRET)
+    make_user(services, "qian", [Role.ARCHIVIST], SecurityLevel.SECRET)
+    client = app.test_client()
+    scanner = {"Authorization": f"Bearer {services.accounts.issue_token(SYSTEM, 'zhao', 'scanner')[1]}"}
+    checker = {"Authorization": f"Bearer {services.accounts.issue_token(SYSTEM, 'qian', 'qc desk')[1]}"}
+    blurred = pages.encode(pages.blur(pages.render_page(pages.LINES * 2), 3.0), "png")
+    path = f"/api/v1/records/{story.records[0]}"
+    answer = client.post(
+        f"{path}/pages", data={"pages": [(io.BytesIO(blurred), "p1.png")]}, headers=scanner, content_type="multipart/form-data"
+    )
+    assert answer.status_code == 200 and answer.get_json()["qc"] == "failed"
+    assert "blurred" in answer.get_json()["failures"]["1"][0]
+    assert client.post(f"{path}/qc", json={"decision": "maybe"}, headers=checker).status_code == 422
+    assert client.post(f"{path}/qc", json={"decision": "override", "reason": "原件字迹模糊"}, headers=scanner).status_code == 422
+    assert client.post(f"{path}/qc", json={"decision": "override", "reason": "原件字迹模糊"}, headers=checker).get_json() == {
+        "qc": "passed"
+    }
+    package = client.post(f"{path}/ingest", headers=checker)
+    assert package.status_code == 200 and services.blobs.verify(package.get_json()["package"])
+
+
+def test_the_qc_desk_shows_failed_pages_before_and_after_processing(services, app) -> None:
+    story = scenario.build(services, records=1)
+    digitiser = make_user(services, "zhao", [Role.DIGITISER], SecurityLevel.SECRET)
+    make_user(services, "qian", [Role.ARCHIVIST], SecurityLevel.SECRET)
+    make_user(services, "reader", [Role.READER], SecurityLevel.SECRET)
+    tiff = pages.encode(pages.blur(pages.render_page(pages.LINES * 2), 3.0), "tiff")
+    from application.digitisation import Upload
+
+    services.digitisation.scan(digitiser, story.records[0], [Upload("p1.tif", tiff)])
+    services.digitisation.process(digitiser, story.records[0])
+    services.digitisation.check(story.records[0])
+    services.catalogue.refresh()
+    desk = Browser(app)
+    desk.login("qian")
+    page = desk.get("/qc").get_data(as_text=True)
+    assert f"/records/{story.records[0]}/pages/1/original.jpg" in page and "blurred" in page
+    original = desk.get(f"/records/{story.records[0]}/pages/1/original.jpg")
+    assert original.status_code == 200 and original.data[:3] == b"\xff\xd8\xff"  # a TIFF master, shown as JPEG
+    outsider = Browser(app)
+    outsider.login("reader")
+    assert outsider.get("/qc").status_code == 403
+    rework = desk.submit("/qc", f"/records/{story.records[0]}/qc", {"decision": "rework", "reason": "重扫"})
+    assert rework.status_code == 302
+    assert services.archive.load(Record, story.records[0]).state is RecordState.REWORK
+
+
+def test_a_departments_hand_over_is_registered_received_and_checked(services, app) -> None:
+    make_user(services, "wang", [Role.ARCHIVIST])
+    browser = Browser(app)
+    browser.login("wang")
+    created = browser.submit("/transfers", "/transfers", {"department": "财务处", "expected": "A-1,凭证一\nA-2,凭证二\nA-3,凭证三"})
+    assert created.status_code == 302
+    page = created.headers["Location"]
+    assert browser.submit(page, page, {"action": "receive", "received": "A-1,凭证一\nA-3,凭证三"}).status_code == 200
+    wrong = browser.submit(page, page, {"action": "receive", "received": "B-9,不在清单上"})
+    assert wrong.status_code == 422 and "not on the transfer list" in wrong.get_data(as_text=True)
+    checked = browser.submit(page, page, {"action": "check"}).get_data(as_text=True)
+    assert 'id="receipt-result"' in checked and "A-2" in checked
+    services.catalogue.refresh()
+    assert {row["title"] for row in services.catalogue.everything(SYSTEM)} == {"凭证一", "凭证三"}
