@@ -157,6 +157,13 @@ class Archive(Application):
             raise InvalidValue(f"fonds {fonds} already has an archiving scheme") from None
         return scheme.id
 
+    def edit_scheme(self, actor: Actor, fonds: str, change: Callable[[ArchivingScheme], None]) -> None:
+        """One change to a fonds' archiving scheme (a category, a class, the QC profile), as its own event."""
+        authorise(actor, Action.MANAGE_SCHEME)
+        scheme = self.scheme_for(fonds)
+        change(scheme)
+        self._save(scheme)
+
     def scheme_for(self, fonds: str) -> ArchivingScheme:
         try:
             return self.load(ArchivingScheme, ArchivingScheme.create_id(fonds=fonds))

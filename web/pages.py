@@ -379,6 +379,66 @@ def compliance():  # type: ignore[no-untyped-def]
 # -- administration ------------------------------------------------------------------------------------------------
 
 
+@blueprint.route("/admin/scheme", methods=["GET", "POST"])
+@login_required
+def scheme():  # type: ignore[no-untyped-def]
+    """The archiving scheme editor: define a fonds, add categories and classes, set the QC profile."""
+    from application.authorisation import authorise
+
+    authorise(g.actor, Action.MANAGE_SCHEME)
+    svc, f, error = services(), request.form, None
+    fonds = (request.values.get("fonds") or "").strip().upper()
+    if request.method == "POST":
+        try:
+            _edit_scheme(svc, f.get("action", ""), fonds, f)
+            wrote()
+        except (DomainError, ValueError) as problem:
+            error = str(problem)
+    current = None
+    if fonds:
+        try:
+            current = svc.archive.scheme_for(fonds)
+        except DomainError:
+            current = None
+    return render_template(
+        "scheme.html", scheme=current, fonds=fonds, error=error, profile=_profile(current)
+    ), 422 if error else 200
+
+
+def _profile(current: Any) -> dict[str, Any]:
+    from domain.quality import profile_with_defaults
+
+    return profile_with_defaults(current.qc_profile if current else {})
+
+
+def _edit_scheme(svc: Any, action: str, fonds: str, f: Any) -> None:
+    actor = g.actor
+    if action == "define":
+        svc.archive.define_scheme(actor, fonds=fonds, fonds_name=f.get("fonds_name", ""))
+    elif action == "category":
+        svc.archive.edit_scheme(actor, fonds, lambda s: s.add_category(f.get("code", ""), f.get("name", ""), actor=actor.id))
+    elif action == "class":
+        retention = Retention.parse(f["retention"]) if f.get("retention") else None
+        svc.archive.edit_scheme(
+            actor, fonds, lambda s: s.add_class(f.get("code", ""), f.get("name", ""), actor=actor.id, retention=retention)
+        )
+    elif action == "qc":
+        profile: dict[str, Any] = {}
+        for key, default in _profile(None).items():
+            raw = f.get(key, "")
+            if isinstance(default, bool):
+                profile[key] = raw == "on"
+            elif isinstance(default, int):
+                if raw.strip() and not raw.strip().isdigit():
+                    raise DomainError(_("%(field)s must be a whole number", field=key))
+                profile[key] = int(raw) if raw.strip() else default
+            else:
+                profile[key] = raw.strip() or default
+        svc.archive.edit_scheme(actor, fonds, lambda s: s.set_qc_profile(profile, actor=actor.id))
+    else:
+        raise DomainError(_("unknown action"))
+
+
 @blueprint.route("/admin/users", methods=["GET", "POST"])
 @login_required
 def users():  # type: ignore[no-untyped-def]

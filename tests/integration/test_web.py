@@ -283,7 +283,9 @@ def test_a_departments_hand_over_is_registered_received_and_checked(services, ap
     make_user(services, "wang", [Role.ARCHIVIST])
     browser = Browser(app)
     browser.login("wang")
-    created = browser.submit("/transfers", "/transfers", {"department": "财务处", "expected": "A-1,凭证一\nA-2,凭证二\nA-3,凭证三"})
+    created = browser.submit(
+        "/transfers", "/transfers", {"department": "财务处", "expected": "A-1,凭证一\nA-2,凭证二\nA-3,凭证三"}
+    )
     assert created.status_code == 302
     page = created.headers["Location"]
     assert browser.submit(page, page, {"action": "receive", "received": "A-1,凭证一\nA-3,凭证三"}).status_code == 200
@@ -293,3 +295,21 @@ def test_a_departments_hand_over_is_registered_received_and_checked(services, ap
     assert 'id="receipt-result"' in checked and "A-2" in checked
     services.catalogue.refresh()
     assert {row["title"] for row in services.catalogue.everything(SYSTEM)} == {"凭证一", "凭证三"}
+
+
+def test_the_scheme_editor_defines_a_fonds_and_sets_its_qc_profile(services, app) -> None:
+    make_user(services, "boss", [Role.ADMIN])
+    browser = Browser(app)
+    browser.login("boss")
+    assert browser.submit("/admin/scheme", "/admin/scheme", {"action": "define", "fonds": "z200", "fonds_name": "测试全宗"}).status_code == 200
+    page = "/admin/scheme?fonds=Z200"
+    assert browser.submit(page, page, {"action": "category", "fonds": "Z200", "code": "SX", "name": "声像"}).status_code == 200
+    bad = browser.submit(page, page, {"action": "qc", "fonds": "Z200", "min_dpi": "lots"})
+    assert bad.status_code == 422 and "min_dpi" in bad.get_data(as_text=True)
+    assert browser.submit(page, page, {"action": "qc", "fonds": "Z200", "min_dpi": "200", "binarise": "on"}).status_code == 200
+    scheme = services.archive.scheme_for("Z200")
+    assert scheme.categories["SX"] == "声像" and scheme.qc_profile["min_dpi"] == 200 and scheme.qc_profile["binarise"] is True
+    make_user(services, "reader", [Role.READER])
+    outsider = Browser(app)
+    outsider.login("reader")
+    assert outsider.get("/admin/scheme").status_code == 403
