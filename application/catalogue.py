@@ -46,7 +46,7 @@ _ALL = _All()
 
 class CatalogueQueries(Protocol):
     def page(
-        self, v: Visibility, where: Any, sort: str = "code", offset: int = 0, limit: int = 50
+        self, v: Visibility, where: Any, sort: str = "code", offset: int = 0, limit: int = 50, total: int | None = None
     ) -> tuple[int, list[dict[str, Any]]]: ...
     def record(self, v: Visibility, record_id: str) -> dict[str, Any] | None: ...
     def queues(self, v: Visibility) -> dict[str, int]: ...
@@ -91,7 +91,20 @@ class Catalogue:
         self, actor: Actor, where: Any, sort: str = "code", offset: int = 0, limit: int = 50
     ) -> tuple[int, list[dict[str, Any]]]:
         authorise(actor, Action.READ)
-        return self.queries.page(self.visibility(actor), where, sort, offset, limit)
+        return self.queries.page(self.visibility(actor), where, sort, offset, limit, total=self._tree_count(actor, where))
+
+    def _tree_count(self, actor: Actor, where: Any) -> int | None:
+        """A list filtered by the classification alone takes its total from the (briefly cached) tree instead of
+        counting the table again on every page."""
+        path = where.tree_path() if hasattr(where, "tree_path") else None
+        if path is None:
+            return None
+        node = self.tree(actor)
+        for key in path:
+            node = node["children"].get(key)
+            if node is None:
+                return 0
+        return int(node["count"])
 
     def everything(self, actor: Actor, batch: int = 500) -> list[dict[str, Any]]:
         """Every visible record in 档号 order (exports)."""

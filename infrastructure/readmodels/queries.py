@@ -38,6 +38,14 @@ class CatalogueFilter:
     date_from: date | None = None
     date_to: date | None = None
 
+    def tree_path(self) -> list[str] | None:
+        """The classification-tree path this filter selects, if it filters by nothing else."""
+        if any(getattr(self, n) is not None for n in ("state", "retention", "security", "date_from", "date_to")):
+            return None
+        path = [self.fonds, self.category, None if self.year is None else str(self.year), self.org]
+        given = [p for p in path if p is not None]
+        return given if path[: len(given)] == given else None
+
     def clauses(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
         for name in ("state", "fonds", "category", "year", "org", "retention", "security"):
@@ -56,11 +64,19 @@ class SqlCatalogue:
         self.engine = engine
 
     def page(
-        self, v: Visibility, where: CatalogueFilter, sort: str = "code", offset: int = 0, limit: int = 50
+        self,
+        v: Visibility,
+        where: CatalogueFilter,
+        sort: str = "code",
+        offset: int = 0,
+        limit: int = 50,
+        total: int | None = None,
     ) -> tuple[int, list[dict[str, Any]]]:
+        """A page of rows and the total (counted unless the caller already knows it)."""
         condition = and_(visible(v), *where.clauses())
         with self.engine.connect() as conn:
-            total = conn.execute(select(func.count()).select_from(catalogue).where(condition)).scalar_one()
+            if total is None:
+                total = conn.execute(select(func.count()).select_from(catalogue).where(condition)).scalar_one()
             rows = (
                 conn.execute(
                     select(catalogue)

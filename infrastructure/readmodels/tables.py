@@ -35,6 +35,7 @@ catalogue = Table(
     Column("version", Integer, nullable=False),
     Index("ix_catalogue_state_security", "state", "security"),
     Index("ix_catalogue_class", "fonds", "category", "year", "org"),
+    Index("ix_catalogue_code_order", "fonds", "category", "year", "org", "item", "record_id"),
 )
 
 catalogue_pages = Table(

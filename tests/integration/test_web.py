@@ -301,7 +301,12 @@ def test_the_scheme_editor_defines_a_fonds_and_sets_its_qc_profile(services, app
     make_user(services, "boss", [Role.ADMIN])
     browser = Browser(app)
     browser.login("boss")
-    assert browser.submit("/admin/scheme", "/admin/scheme", {"action": "define", "fonds": "z200", "fonds_name": "测试全宗"}).status_code == 200
+    assert (
+        browser.submit(
+            "/admin/scheme", "/admin/scheme", {"action": "define", "fonds": "z200", "fonds_name": "测试全宗"}
+        ).status_code
+        == 200
+    )
     page = "/admin/scheme?fonds=Z200"
     assert browser.submit(page, page, {"action": "category", "fonds": "Z200", "code": "SX", "name": "声像"}).status_code == 200
     bad = browser.submit(page, page, {"action": "qc", "fonds": "Z200", "min_dpi": "lots"})
