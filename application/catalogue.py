@@ -7,6 +7,7 @@ the refused attempt is recorded as an AccessDenied event.
 from __future__ import annotations
 
 import statistics
+import threading
 import time
 from collections import defaultdict
 from datetime import datetime
@@ -74,6 +75,7 @@ class Catalogue:
         self.projections = projections
         self.past = past
         self._trees: dict[Visibility, tuple[float, dict[str, Any]]] = {}  # per clearance, briefly
+        self._tree_lock = threading.Lock()
 
     def visibility(self, actor: Actor) -> Visibility:
         return visibility_for(actor)  # approved access requests join here once requests exist (issue 5)
@@ -145,6 +147,18 @@ class Catalogue:
         cached = self._trees.get(v)
         if cached and time.monotonic() - cached[0] < TREE_SECONDS:
             return cached[1]
+        # One thread recounts; the others keep showing the tree of a few seconds ago meanwhile (no stampede).
+        if not self._tree_lock.acquire(blocking=cached is None):
+            return cached[1]  # type: ignore[index]
+        try:
+            cached = self._trees.get(v)
+            if cached and time.monotonic() - cached[0] < TREE_SECONDS:
+                return cached[1]
+            return self._count_tree(v)
+        finally:
+            self._tree_lock.release()
+
+    def _count_tree(self, v: Visibility) -> dict[str, Any]:
         root: dict[str, Any] = {"count": 0, "children": {}}
         for row in self.queries.tree(v):
             node = root
