@@ -45,3 +45,24 @@ def build(services: Services, records: int = 3) -> Scenario:
         archive.appraise(scenario.appraiser, record_id, retention=Retention.parse("D30"), security=SecurityLevel.INTERNAL)
         scenario.records.append(record_id)
     return scenario
+
+
+def graded_records(services: Services, story: Scenario, title: str = "文件") -> dict[SecurityLevel, UUID]:
+    """One appraised record per security level, titled "<level>级<title>"."""
+    archive, ids = services.archive, {}
+    for level in SecurityLevel:
+        record_id = archive.collect(story.archivist, title=f"{level.chinese}级{title}", source="办公室")
+        archive.catalogue(
+            story.archivist,
+            record_id,
+            fonds="Z109",
+            category="WS",
+            year=2012,
+            org="BGS",
+            classification="办公室",
+            retention=Retention("Y"),
+        )
+        archive.review(story.archivist, record_id, passed=True)
+        archive.appraise(story.appraiser, record_id, retention=Retention("Y"), security=level)
+        ids[level] = record_id
+    return ids

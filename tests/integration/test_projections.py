@@ -13,7 +13,7 @@ from application.archive import NotFound
 from application.authorisation import SYSTEM, Forbidden
 from application.bootstrap import Services
 from domain.users import Role
-from domain.values import Retention, SecurityLevel
+from domain.values import SecurityLevel
 from infrastructure.readmodels.catalogue import CatalogueProjection
 from infrastructure.readmodels.queries import CatalogueFilter
 from infrastructure.readmodels.tables import access_log, catalogue, catalogue_pages, record_steps, search_log
@@ -27,27 +27,6 @@ def snapshot(services: Services) -> dict[str, list[dict[str, Any]]]:
     tables = {"catalogue": catalogue, "pages": catalogue_pages, "steps": record_steps, "access": access_log, "search": search_log}
     with services.engine.connect() as conn:
         return {name: sorted((dict(r) for r in conn.execute(select(t)).mappings()), key=repr) for name, t in tables.items()}
-
-
-def graded_records(services: Services, story: scenario.Scenario) -> dict[SecurityLevel, Any]:
-    """One appraised record per security level."""
-    ids = {}
-    for level in SecurityLevel:
-        record_id = services.archive.collect(story.archivist, title=f"{level.chinese}级文件", source="办公室")
-        services.archive.catalogue(
-            story.archivist,
-            record_id,
-            fonds="Z109",
-            category="WS",
-            year=2012,
-            org="BGS",
-            classification="办公室",
-            retention=Retention("Y"),
-        )
-        services.archive.review(story.archivist, record_id, passed=True)
-        services.archive.appraise(story.appraiser, record_id, retention=Retention("Y"), security=level)
-        ids[level] = record_id
-    return ids
 
 
 def test_the_catalogue_follows_the_commands(services: Services) -> None:
@@ -67,7 +46,7 @@ def test_the_catalogue_follows_the_commands(services: Services) -> None:
 
 def test_nothing_above_a_users_clearance_shows_in_lists_counts_queues_or_the_tree(services: Services) -> None:
     story = scenario.build(services, records=0)
-    graded_records(services, story)
+    scenario.graded_records(services, story)
     services.catalogue.refresh()
     reader = scenario.staff(services, "reader.internal", Role.READER, SecurityLevel.INTERNAL)
     secret_reader = scenario.staff(services, "reader.secret", Role.READER, SecurityLevel.SECRET)
@@ -83,7 +62,7 @@ def test_nothing_above_a_users_clearance_shows_in_lists_counts_queues_or_the_tre
 
 def test_a_record_above_clearance_is_not_found_and_the_attempt_is_logged(services: Services) -> None:
     story = scenario.build(services, records=0)
-    ids = graded_records(services, story)
+    ids = scenario.graded_records(services, story)
     reader = scenario.staff(services, "reader", Role.READER, SecurityLevel.INTERNAL)
     services.catalogue.refresh()
     with pytest.raises(NotFound) as hidden:

@@ -12,7 +12,7 @@ from application.authorisation import SYSTEM
 from application.bootstrap import Services
 from domain.records import Record, RecordState
 from domain.users import Role
-from domain.values import Retention, SecurityLevel
+from domain.values import SecurityLevel
 from tests import pages
 from tests.integration import scenario
 from tests.integration.webclient import PASSWORD, Browser, make_user
@@ -152,28 +152,7 @@ def test_the_api_writes_with_a_token_and_answers_errors_as_json(services, app) -
 @pytest.fixture
 def graded(services: Services) -> dict[SecurityLevel, UUID]:
     """One appraised record per security level, all with the word 会议纪要 in the title."""
-    story = scenario.build(services, records=0)
-    ids = {}
-    for level in SecurityLevel:
-        record_id = services.archive.collect(story.archivist, title=f"{level.chinese}级 会议纪要", source="办公室")
-        services.archive.catalogue(
-            story.archivist,
-            record_id,
-            fonds="Z109",
-            category="WS",
-            year=2012,
-            org="BGS",
-            classification="办公室",
-            retention=Retention("Y"),
-        )
-        services.archive.review(story.archivist, record_id, passed=True)
-        services.archive.appraise(
-            scenario.staff(services, f"appraiser{int(level)}", Role.APPRAISER, SecurityLevel.TOP_SECRET),
-            record_id,
-            retention=Retention("Y"),
-            security=level,
-        )
-        ids[level] = record_id
+    ids = scenario.graded_records(services, scenario.build(services, records=0), title=" 会议纪要")
     services.catalogue.refresh()  # what the serving process's follower does within a second
     return ids
 
