@@ -33,6 +33,7 @@ class Action(str, enum.Enum):
     AUDIT_LEDGER = "audit_ledger"
     READ_LOGS = "read_logs"
     SEARCH = "search"
+    DECIDE_ACCESS = "decide_access"
 
 
 _R = Role
@@ -56,6 +57,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.AUDIT_LEDGER: frozenset({_R.AUDITOR, _R.COMPLIANCE}),
     Action.READ_LOGS: frozenset({_R.COMPLIANCE}),
     Action.SEARCH: frozenset({_R.ARCHIVIST, _R.DIGITISER, _R.APPRAISER, _R.READER, _R.COMPLIANCE}),
+    Action.DECIDE_ACCESS: frozenset({_R.ARCHIVIST}),
 }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from eventsourcing.persistence import MapperDeserialisationError, OperationalError
 from sqlalchemy.exc import OperationalError as SQLOperationalError
 
+from application.access import AccessRequests
 from application.accounts import Accounts
 from application.archive import Archive
 from application.authorisation import SYSTEM, Actor, Forbidden
@@ -135,6 +136,10 @@ class Services:
     catalogue_filter = CatalogueFilter  # the web builds browse filters without reaching into infrastructure
 
     @cached_property
+    def access(self) -> AccessRequests:
+        return AccessRequests(self.archive)
+
+    @cached_property
     def transfers(self) -> Transfers:
         return Transfers(self.archive)
 
@@ -164,7 +169,7 @@ class Services:
 
     @cached_property
     def search(self) -> Search:
-        return Search(self.archive, self.search_index)
+        return Search(self.archive, self.search_index, grants=self.access.approved)
 
     @cached_property
     def catalogue(self) -> Catalogue:
@@ -175,7 +180,7 @@ class Services:
             SealedEventReader(archive.mapper),
             lambda record_id, version: archive.repository.get(record_id, version=version),
         )
-        return Catalogue(archive, SqlCatalogue(self.read_engine), self.projections, past)
+        return Catalogue(archive, SqlCatalogue(self.read_engine), self.projections, past, grants=self.access.approved)
 
     def record_denial(self, actor: Actor, action: str, reason: str, record_id: str | None = None) -> None:
         """DESIGN §6: every refused attempt is an event (the web's refusals come through here)."""

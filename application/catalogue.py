@@ -10,6 +10,7 @@ import statistics
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -69,7 +70,15 @@ class PastCatalogue(Protocol):
 
 
 class Catalogue:
-    def __init__(self, archive: Archive, queries: CatalogueQueries, projections: Projections, past: PastCatalogue) -> None:
+    def __init__(
+        self,
+        archive: Archive,
+        queries: CatalogueQueries,
+        projections: Projections,
+        past: PastCatalogue,
+        grants: Callable[[Actor], frozenset[str]] | None = None,
+    ) -> None:
+        self.grants = grants or (lambda actor: frozenset())
         self.archive = archive
         self.queries = queries
         self.projections = projections
@@ -78,7 +87,7 @@ class Catalogue:
         self._tree_lock = threading.Lock()
 
     def visibility(self, actor: Actor) -> Visibility:
-        return visibility_for(actor)  # approved access requests join here once requests exist (issue 5)
+        return visibility_for(actor, self.grants(actor))  # approved access requests (DESIGN §6)
 
     def refresh(self, upto: int | None = None) -> None:
         """Read-your-writes. Without `upto`: bring the read models up to the latest event. With it: only make sure

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from application.archive import Archive
+from application.archive import Archive, NotFound
 from application.authorisation import Action, Actor, authorise
 from application.catalogue import Catalogue
 from application.history import History, HistoryItem
@@ -29,7 +29,7 @@ class RecordDesk:
     def record(self, actor: Actor, record_id: UUID, purpose: str | None = None) -> Record:
         """The record itself (its pages, QC, processing); the view is logged, a refusal too."""
         self.catalogue.record(actor, record_id, purpose=purpose)  # clearance check + RecordViewed / AccessDenied
-        return self.archive.record_for(actor, record_id, Action.READ)
+        return self.readable(actor, record_id)
 
     def timeline(self, actor: Actor, record_id: UUID) -> list[HistoryItem]:
         authorise(actor, Action.READ_HISTORY)
@@ -40,10 +40,17 @@ class RecordDesk:
         self.timeline(actor, record_id)
         return self.history.state(record_id, version=version)
 
+    def readable(self, actor: Actor, record_id: UUID) -> Record:
+        """The record if the actor may read it: within clearance, and for 秘密 and above with an approved request."""
+        record = self.archive.record_for(actor, record_id, Action.READ)
+        if not self.catalogue.visibility(actor).allows(int(record.security), str(record_id)):
+            raise NotFound(f"no record {record_id}")
+        return record
+
     def image(self, actor: Actor, record_id: UUID, page: str, kind: str) -> bytes:
         if kind not in IMAGE_KINDS:
             raise InvalidValue(f"no image kind {kind!r}")
-        record = self.archive.record_for(actor, record_id, Action.READ)
+        record = self.readable(actor, record_id)
         found = (record.pages or {}).get(str(page), {}).get(IMAGE_KINDS[kind])
         if not found:
             raise InvalidValue(f"page {page} has no {kind} image yet")
@@ -51,7 +58,7 @@ class RecordDesk:
 
     def original_preview(self, actor: Actor, record_id: UUID, page: str) -> bytes:
         """The page before processing, for the QC desk's side-by-side view."""
-        record = self.archive.record_for(actor, record_id, Action.READ)
+        record = self.readable(actor, record_id)
         found = (record.pages or {}).get(str(page))
         if not found:
             raise InvalidValue(f"there is no page {page}")
@@ -63,11 +70,11 @@ class RecordDesk:
         return [self.archive.record_for(actor, UUID(r), Action.QC) for r in record_ids]
 
     def text(self, actor: Actor, record_id: UUID) -> str:
-        record = self.archive.record_for(actor, record_id, Action.READ)
+        record = self.readable(actor, record_id)
         return self.blobs.get(record.text_sha256).decode("utf-8") if record.text_sha256 else ""
 
     def access_pdf(self, actor: Actor, record_id: UUID, purpose: str | None = None) -> bytes:
-        record = self.archive.record_for(actor, record_id, Action.READ)
+        record = self.readable(actor, record_id)
         sha256 = (getattr(record, "processing", {}) or {}).get("access_pdf_sha256")
         if not sha256:
             raise InvalidValue("the record has no access copy yet")

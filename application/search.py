@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Protocol
@@ -65,12 +66,14 @@ class SearchIndex(Protocol):
 
 
 class Search:
-    def __init__(self, archive: Archive, index: SearchIndex) -> None:
+    def __init__(self, archive: Archive, index: SearchIndex, grants: Callable[[Actor], frozenset[str]] | None = None) -> None:
         self.archive = archive
         self.index = index
+        self.grants = grants or (lambda actor: frozenset())
 
-    def search(self, actor: Actor, query: SearchQuery, approved: frozenset[str] = frozenset()) -> SearchResult:
+    def search(self, actor: Actor, query: SearchQuery, approved: frozenset[str] | None = None) -> SearchResult:
         authorise(actor, Action.SEARCH)
+        approved = self.grants(actor) if approved is None else approved
         if query.offset > MAX_OFFSET:
             raise InvalidValue(f"results can be paged up to {MAX_OFFSET:,}; narrow the search with filters instead")
         if query.year is not None and not 1 <= query.year <= 9999:

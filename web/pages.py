@@ -291,6 +291,28 @@ def transfer(transfer_id: str):  # type: ignore[no-untyped-def]
     return render_template("transfer.html", transfer=svc.transfers.load(g.actor, tid), error=error), 422 if error else 200
 
 
+# -- access requests (DESIGN §6) -------------------------------------------------------------------------------
+
+
+@blueprint.route("/access", methods=["GET", "POST"])
+@login_required
+def access():  # type: ignore[no-untyped-def]
+    svc, f, error, done = services(), request.form, None, None
+    if request.method == "POST":
+        try:
+            if f.get("action") == "ask":
+                svc.access.ask(g.actor, _uuid(f.get("record_id", "").strip()), f.get("purpose", ""))
+                done = _("Your request is recorded; an archivist will decide on it.")
+            else:
+                svc.access.decide(g.actor, _uuid(f.get("request_id", "")), f.get("action") == "approve", f.get("reason") or None)
+                done = _("Decision recorded.")
+            wrote()
+        except DomainError as problem:
+            error = str(problem)
+    pending = svc.access.pending(g.actor) if g.actor.may(Action.DECIDE_ACCESS) else []
+    return render_template("access.html", pending=pending, error=error, done=done), 422 if error else 200
+
+
 # -- finding ------------------------------------------------------------------------------------------------------
 
 
