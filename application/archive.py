@@ -142,6 +142,17 @@ class Archive(Application):
             raise InvalidValue(f"a user named {username!r} already exists") from None
         return user.id
 
+    def change_user(self, actor: Actor, username: str, change: Callable[[User], None]) -> None:
+        """One change to an account (roles, clearance, enabled), as its own event; an admin cannot lock themself out."""
+        authorise(actor, Action.MANAGE_USERS)
+        user = self.find_user(username)
+        if user is None:
+            raise NotFound(f"no user {username}")
+        change(user)
+        if str(user.id) == actor.id and (not user.enabled or Role.ADMIN not in user.roles):
+            raise InvalidValue("you cannot disable yourself or give up your own administrator role")
+        self._save(user)
+
     def find_user(self, username: str) -> User | None:
         try:
             return self.load(User, User.create_id(username=username))

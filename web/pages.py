@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from application.authorisation import Action
+from application.authorisation import Action, authorise
 from application.digitisation import Upload
 from application.history import parse_moment
 from application.search import SearchQuery
@@ -72,6 +72,7 @@ def dashboard():  # type: ignore[no-untyped-def]
 @blueprint.route("/records/new", methods=["GET", "POST"])
 @login_required
 def register():  # type: ignore[no-untyped-def]
+    authorise(g.actor, Action.COLLECT)
     if request.method == "GET":
         return render_template("register.html", form={})
     form = request.form
@@ -257,6 +258,7 @@ def _lines(text: str) -> list[tuple[str, str]]:
 @blueprint.route("/transfers", methods=["GET", "POST"])
 @login_required
 def transfers():  # type: ignore[no-untyped-def]
+    authorise(g.actor, Action.COLLECT)  # the form too: a page nobody may use is not shown
     if request.method == "GET":
         return render_template("transfers.html", form={})
     form = request.form
@@ -362,8 +364,6 @@ def browse():  # type: ignore[no-untyped-def]
 @blueprint.route("/ledger", methods=["GET", "POST"])
 @login_required
 def ledger():  # type: ignore[no-untyped-def]
-    from application.authorisation import authorise
-
     authorise(g.actor, Action.AUDIT_LEDGER)
     svc, report, proof = services(), None, None
     if request.method == "POST" and request.form.get("action") == "verify":
@@ -405,8 +405,6 @@ def compliance():  # type: ignore[no-untyped-def]
 @login_required
 def scheme():  # type: ignore[no-untyped-def]
     """The archiving scheme editor: define a fonds, add categories and classes, set the QC profile."""
-    from application.authorisation import authorise
-
     authorise(g.actor, Action.MANAGE_SCHEME)
     svc, f, error = services(), request.form, None
     fonds = (request.values.get("fonds") or "").strip().upper()
@@ -464,20 +462,43 @@ def _edit_scheme(svc: Any, action: str, fonds: str, f: Any) -> None:
 @blueprint.route("/admin/users", methods=["GET", "POST"])
 @login_required
 def users():  # type: ignore[no-untyped-def]
-    from application.authorisation import authorise
-
     authorise(g.actor, Action.MANAGE_USERS)
-    svc, error = services(), None
+    svc, f, error, found = services(), request.form, None, None
     if request.method == "POST":
-        f = request.form
         try:
-            svc.archive.register_user(
-                g.actor,
-                username=f.get("username", ""),
-                roles=request.form.getlist("roles"),
-                clearance=SecurityLevel.parse(f.get("clearance", "1")),
-                password_hash=svc.accounts.hash_new_password(f.get("password", "")),
-            )
+            if f.get("action", "add") == "add":
+                svc.archive.register_user(
+                    g.actor,
+                    username=f.get("username", ""),
+                    roles=f.getlist("roles"),
+                    clearance=SecurityLevel.parse(f.get("clearance", "1")),
+                    password_hash=svc.accounts.hash_new_password(f.get("password", "")),
+                )
+            else:
+                svc.archive.change_user(g.actor, f.get("username", ""), _user_change(f))
         except (DomainError, ValueError) as problem:
             error = str(problem)
-    return render_template("users.html", error=error, levels=LEVELS), 422 if error else 200
+    if request.values.get("username") and not error:
+        found = svc.archive.find_user(request.values["username"])
+    return render_template("users.html", error=error, levels=LEVELS, found=found), 422 if error else 200
+
+
+def _user_change(f: Any) -> Callable[[Any], None]:
+    actor_id, action, reason = g.actor.id, f.get("action"), f.get("reason") or None
+    if action == "disable":
+        return lambda user: user.disable(actor=actor_id, reason=reason)
+    if action == "enable":
+        return lambda user: user.enable(actor=actor_id)
+    if action == "clearance":
+        level = SecurityLevel.parse(f.get("clearance", ""))
+        return lambda user: user.change_clearance(level, actor=actor_id, reason=reason)
+    if action in ("grant", "revoke"):
+        from domain.users import Role
+
+        role = Role(f.get("role", ""))
+        return (
+            (lambda user: user.grant_role(role, actor=actor_id))
+            if action == "grant"
+            else (lambda user: user.revoke_role(role, actor=actor_id))
+        )
+    raise DomainError(_("unknown action"))

@@ -297,3 +297,28 @@ def test_the_scheme_editor_defines_a_fonds_and_sets_its_qc_profile(services, app
     outsider = Browser(app)
     outsider.login("reader")
     assert outsider.get("/admin/scheme").status_code == 403
+
+
+def test_an_administrator_changes_roles_and_clearance_and_disabling_ends_the_session(services, app) -> None:
+    make_user(services, "boss", [Role.ADMIN])
+    make_user(services, "wang", [Role.READER], SecurityLevel.PUBLIC)
+    admin, wang = Browser(app), Browser(app)
+    admin.login("boss")
+    wang.login("wang")
+    assert wang.get("/transfers").status_code == 403
+    page = "/admin/users?username=wang"
+    assert admin.submit(page, "/admin/users", {"username": "wang", "action": "grant", "role": "archivist"}).status_code == 200
+    assert (
+        admin.submit(
+            page, "/admin/users", {"username": "wang", "action": "clearance", "clearance": "2", "reason": "调岗"}
+        ).status_code
+        == 200
+    )
+    assert wang.get("/transfers").status_code == 200  # the next request already acts with the new role
+    user = services.archive.find_user("wang")
+    assert Role.ARCHIVIST in user.roles and user.clearance is SecurityLevel.SECRET
+    assert admin.submit(page, "/admin/users", {"username": "wang", "action": "disable", "reason": "离职"}).status_code == 200
+    assert wang.get("/transfers").status_code == 302  # logged out at once
+    assert wang.login("wang").status_code == 401
+    myself = admin.submit("/admin/users", "/admin/users", {"username": "boss", "action": "disable"})
+    assert myself.status_code == 422 and "yourself" in myself.get_data(as_text=True)
