@@ -18,7 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from application.archive import Archive
-from application.authorisation import Actor
+from application.authorisation import Action, Actor, Forbidden
 from application.digitisation import Digitisation, Upload
 from domain.errors import DomainError, InvalidValue
 from domain.records import Record, RecordState
@@ -28,6 +28,7 @@ REQUIRED = ("title", "category", "fonds", "year", "org", "retention", "security"
 # Columns with a meaning of their own; any other column becomes item-level metadata (DA/T 22 fields and more).
 KNOWN = (*REQUIRED, "classification", "source", "page_count")
 _NAMESPACE = uuid.UUID("8b1e43a6-0f0e-5a43-9a39-6a3f1f4b2c11")
+STEPS = (Action.COLLECT, Action.CATALOGUE, Action.REVIEW, Action.APPRAISE, Action.SCAN, Action.PROCESS)
 S = RecordState
 
 
@@ -81,6 +82,11 @@ class ManifestImport:
         self.digitisation = digitisation
 
     def run(self, actor: Actor, rows: list[ManifestRow], read: Callable[[str], bytes]) -> Iterator[Outcome]:
+        # Every step of a row is done in the importer's name: check all of them before the first write, so no row
+        # stops half-way for want of a role.
+        lacking = [a.value for a in STEPS if not actor.may(a)]
+        if lacking:
+            raise Forbidden(f"{actor.username} may not import: the import also does {', '.join(lacking)}")
         for row in rows:
             yield self.import_row(actor, row, read)
 

@@ -242,6 +242,38 @@ def access_pdf(record_id: str):  # type: ignore[no-untyped-def]
     return Response(data, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{record_id}.pdf"'})
 
 
+# -- batch import ---------------------------------------------------------------------------------------------
+
+
+@blueprint.route("/import", methods=["GET", "POST"])
+@login_required
+def batch_import():  # type: ignore[no-untyped-def]
+    """The manifest import of `archive import` from the browser: a manifest CSV and the page images it names."""
+    authorise(g.actor, Action.COLLECT)
+    if request.method == "GET":
+        return render_template("import.html", outcomes=None)
+    from application.manifest import read_manifest
+
+    svc = services()
+    manifest = request.files.get("manifest")
+    files = {(f.filename or "").replace("\\", "/"): f.read() for f in request.files.getlist("pages") if f.filename}
+    try:
+        rows = read_manifest(manifest.read() if manifest else b"")
+    except DomainError as error:
+        return render_template("import.html", outcomes=None, error=str(error)), 422
+
+    def read(name: str) -> bytes:
+        # Browsers send file names without folders unless a whole folder is chosen: match either way.
+        found = files.get(name) or files.get(name.rsplit("/", 1)[-1])
+        if found is None:
+            raise DomainError(_("page file %(name)s was not uploaded", name=name))
+        return found
+
+    outcomes = [o.as_dict() for o in svc.manifest_import.run(g.actor, rows, read)]
+    wrote()
+    return render_template("import.html", outcomes=outcomes), 200
+
+
 # -- transfers (移交) -------------------------------------------------------------------------------------------
 
 

@@ -322,3 +322,23 @@ def test_an_administrator_changes_roles_and_clearance_and_disabling_ends_the_ses
     assert wang.login("wang").status_code == 401
     myself = admin.submit("/admin/users", "/admin/users", {"username": "boss", "action": "disable"})
     assert myself.status_code == 422 and "yourself" in myself.get_data(as_text=True)
+
+
+def test_a_batch_import_from_the_browser_reports_each_row(services, app) -> None:
+    services.archive.define_scheme(SYSTEM, fonds="Z109", fonds_name="示例市档案馆")
+    make_user(services, "vendor", [Role.ARCHIVIST, Role.APPRAISER, Role.DIGITISER], SecurityLevel.SECRET)
+    make_user(services, "wang", [Role.ARCHIVIST], SecurityLevel.SECRET)
+    manifest = ("title,category,fonds,year,org,retention,security,date,pages\n"
+                "数字化样例,WS,Z109,2011,BGS,D30,内部,2011-03-05,box1/p1.png\n"
+                "缺页的行,WS,Z109,2011,BGS,D30,内部,2011-03-05,box1/p9.png\n").encode()
+    image = pages.encode(pages.render_page(pages.LINES * 2), "png")
+    vendor = Browser(app)
+    vendor.login("vendor")
+    answer = vendor.submit("/import", "/import", {"manifest": (io.BytesIO(manifest), "m.csv"), "pages": [(io.BytesIO(image), "p1.png")]},
+                           content_type="multipart/form-data")
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "Z109-WS·2011-D30-BGS-0001" in html and "p9.png" in html
+    archivist = Browser(app)
+    archivist.login("wang")
+    refused = archivist.submit("/import", "/import", {"manifest": (io.BytesIO(manifest), "m.csv")}, content_type="multipart/form-data")
+    assert refused.status_code == 403 and "may not import" in refused.get_data(as_text=True)
