@@ -23,6 +23,18 @@ from domain.activity import ActivityLog
 # Work queues by state (issue 3): what each desk has to do next.
 # The classification tree counts every visible record: kept a few seconds per clearance, not recounted per page.
 TREE_SECONDS = 5.0
+# Which permission works each queue (DESIGN §3 workflow).
+QUEUE_ACTIONS = {
+    "to_catalogue": Action.CATALOGUE,
+    "to_review": Action.REVIEW,
+    "to_appraise": Action.APPRAISE,
+    "to_scan": Action.SCAN,
+    "to_process": Action.PROCESS,
+    "to_check": Action.QC,
+    "qc_failed_or_rework": Action.QC,
+    "to_recognise": Action.OCR,
+    "to_ingest": Action.INGEST,
+}
 QUEUES = {
     "to_catalogue": ["collected"],
     "to_review": ["catalogued"],
@@ -148,6 +160,10 @@ class Catalogue:
         authorise(actor, Action.READ)
         counts = self.queries.queues(self.visibility(actor))
         return {queue: sum(counts.get(s, 0) for s in states) for queue, states in QUEUES.items()}
+
+    def my_queues(self, actor: Actor) -> dict[str, int]:
+        """The queues of the work this actor's roles do (the dashboard); all of them for the local operator."""
+        return {q: n for q, n in self.queues(actor).items() if actor.is_system or actor.may(QUEUE_ACTIONS[q])}
 
     def tree(self, actor: Actor) -> dict[str, Any]:
         """fonds -> category -> year -> org -> count, each level with its total."""

@@ -62,7 +62,7 @@ def _date(name: str) -> date | None:
 def dashboard():  # type: ignore[no-untyped-def]
     svc = services()
     fresh()
-    queues = svc.catalogue.queues(g.actor) if g.actor.may(Action.READ) else {}
+    queues = svc.catalogue.my_queues(g.actor) if g.actor.may(Action.READ) else {}
     return render_template("dashboard.html", queues=queues)
 
 

@@ -328,17 +328,39 @@ def test_a_batch_import_from_the_browser_reports_each_row(services, app) -> None
     services.archive.define_scheme(SYSTEM, fonds="Z109", fonds_name="示例市档案馆")
     make_user(services, "vendor", [Role.ARCHIVIST, Role.APPRAISER, Role.DIGITISER], SecurityLevel.SECRET)
     make_user(services, "wang", [Role.ARCHIVIST], SecurityLevel.SECRET)
-    manifest = ("title,category,fonds,year,org,retention,security,date,pages\n"
-                "数字化样例,WS,Z109,2011,BGS,D30,内部,2011-03-05,box1/p1.png\n"
-                "缺页的行,WS,Z109,2011,BGS,D30,内部,2011-03-05,box1/p9.png\n").encode()
+    manifest = (
+        "title,category,fonds,year,org,retention,security,date,pages\n"
+        "数字化样例,WS,Z109,2011,BGS,D30,内部,2011-03-05,box1/p1.png\n"
+        "缺页的行,WS,Z109,2011,BGS,D30,内部,2011-03-05,box1/p9.png\n"
+    ).encode()
     image = pages.encode(pages.render_page(pages.LINES * 2), "png")
     vendor = Browser(app)
     vendor.login("vendor")
-    answer = vendor.submit("/import", "/import", {"manifest": (io.BytesIO(manifest), "m.csv"), "pages": [(io.BytesIO(image), "p1.png")]},
-                           content_type="multipart/form-data")
+    answer = vendor.submit(
+        "/import",
+        "/import",
+        {"manifest": (io.BytesIO(manifest), "m.csv"), "pages": [(io.BytesIO(image), "p1.png")]},
+        content_type="multipart/form-data",
+    )
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200 and "Z109-WS·2011-D30-BGS-0001" in html and "p9.png" in html
     archivist = Browser(app)
     archivist.login("wang")
-    refused = archivist.submit("/import", "/import", {"manifest": (io.BytesIO(manifest), "m.csv")}, content_type="multipart/form-data")
+    refused = archivist.submit(
+        "/import", "/import", {"manifest": (io.BytesIO(manifest), "m.csv")}, content_type="multipart/form-data"
+    )
     assert refused.status_code == 403 and "may not import" in refused.get_data(as_text=True)
+
+
+def test_each_role_sees_the_queues_of_its_own_work(services, app) -> None:
+    scenario.build(services, records=2)  # two records waiting to be scanned
+    make_user(services, "zhao", [Role.DIGITISER], SecurityLevel.SECRET)
+    make_user(services, "li", [Role.APPRAISER], SecurityLevel.SECRET)
+    digitiser, appraiser = Browser(app), Browser(app)
+    digitiser.login("zhao")
+    appraiser.login("li")
+    services.catalogue.refresh()
+    mine = digitiser.get("/").get_data(as_text=True)
+    theirs = appraiser.get("/").get_data(as_text=True)
+    assert "待扫描" in mine and "待鉴定" not in mine
+    assert "待鉴定" in theirs and "待扫描" not in theirs
