@@ -9,7 +9,7 @@ from uuid import UUID
 from application.archive import Archive, NotFound
 from application.authorisation import Action, Actor, authorise
 from application.catalogue import Catalogue
-from application.history import History, HistoryItem
+from application.history import Change, History, HistoryItem
 from application.ports import BlobStore, Imaging
 from domain.activity import ActivityLog
 from domain.errors import InvalidValue
@@ -32,13 +32,20 @@ class RecordDesk:
         return self.readable(actor, record_id)
 
     def timeline(self, actor: Actor, record_id: UUID) -> list[HistoryItem]:
-        authorise(actor, Action.READ_HISTORY)
-        self.archive.record_for(actor, record_id, Action.READ_HISTORY)
+        self._may_read_history(actor, record_id)
         return self.history.events(record_id)
 
     def state_at(self, actor: Actor, record_id: UUID, version: int) -> dict[str, Any]:
-        self.timeline(actor, record_id)
+        self._may_read_history(actor, record_id)
         return self.history.state(record_id, version=version)
+
+    def diff(self, actor: Actor, record_id: UUID, first: int, second: int) -> list[Change]:
+        self._may_read_history(actor, record_id)
+        return self.history.diff(record_id, first, second)
+
+    def _may_read_history(self, actor: Actor, record_id: UUID) -> None:
+        """Permission and clearance first, without replaying the history just to check them."""
+        self.archive.record_for(actor, record_id, Action.READ_HISTORY)
 
     def readable(self, actor: Actor, record_id: UUID) -> Record:
         """The record if the actor may read it: within clearance, and for 秘密 and above with an approved request."""

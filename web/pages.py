@@ -417,8 +417,7 @@ def compliance():  # type: ignore[no-untyped-def]
     changes = None
     if a.get("record") and a.get("from") and a.get("to"):
         rid = _uuid(a["record"])
-        svc.desk.timeline(g.actor, rid)  # clearance and permission first
-        changes = svc.history.diff(rid, _int("from") or 0, _int("to") or 0)
+        changes = svc.desk.diff(g.actor, rid, _int("from") or 0, _int("to") or 0)
     return render_template(
         "compliance.html",
         as_of=as_of,

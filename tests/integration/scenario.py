@@ -47,22 +47,38 @@ def build(services: Services, records: int = 3) -> Scenario:
     return scenario
 
 
+def appraised(
+    services: Services,
+    story: Scenario,
+    title: str,
+    *,
+    security: SecurityLevel = SecurityLevel.INTERNAL,
+    year: int = 2011,
+    category: str = "WS",
+    retention: str = "D30",
+    metadata: dict[str, str] | None = None,
+) -> UUID:
+    """One paper record collected, catalogued, reviewed and appraised."""
+    archive = services.archive
+    record_id = archive.collect(story.archivist, title=title, source="办公室", metadata=metadata or {})
+    archive.catalogue(
+        story.archivist,
+        record_id,
+        fonds="Z109",
+        category=category,
+        year=year,
+        org="BGS",
+        classification="办公室",
+        retention=Retention(retention),
+    )
+    archive.review(story.archivist, record_id, passed=True)
+    archive.appraise(story.appraiser, record_id, retention=Retention(retention), security=security)
+    return record_id
+
+
 def graded_records(services: Services, story: Scenario, title: str = "文件") -> dict[SecurityLevel, UUID]:
     """One appraised record per security level, titled "<level>级<title>"."""
-    archive, ids = services.archive, {}
-    for level in SecurityLevel:
-        record_id = archive.collect(story.archivist, title=f"{level.chinese}级{title}", source="办公室")
-        archive.catalogue(
-            story.archivist,
-            record_id,
-            fonds="Z109",
-            category="WS",
-            year=2012,
-            org="BGS",
-            classification="办公室",
-            retention=Retention("Y"),
-        )
-        archive.review(story.archivist, record_id, passed=True)
-        archive.appraise(story.appraiser, record_id, retention=Retention("Y"), security=level)
-        ids[level] = record_id
-    return ids
+    return {
+        level: appraised(services, story, f"{level.chinese}级{title}", security=level, year=2012, retention="Y")
+        for level in SecurityLevel
+    }

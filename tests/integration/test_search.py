@@ -23,33 +23,6 @@ LONG_SENTENCE = (
 )
 
 
-def appraised(
-    services: Services,
-    story: scenario.Scenario,
-    title: str,
-    *,
-    security: SecurityLevel = SecurityLevel.INTERNAL,
-    year: int = 2011,
-    category: str = "WS",
-    metadata: dict[str, str] | None = None,
-) -> UUID:
-    archive = services.archive
-    record_id = archive.collect(story.archivist, title=title, source="办公室", metadata=metadata or {})
-    archive.catalogue(
-        story.archivist,
-        record_id,
-        fonds="Z109",
-        category=category,
-        year=year,
-        org="BGS",
-        classification="办公室",
-        retention=Retention("D30"),
-    )
-    archive.review(story.archivist, record_id, passed=True)
-    archive.appraise(story.appraiser, record_id, retention=Retention("D30"), security=security)
-    return record_id
-
-
 def find(services: Services, actor: Actor, text: str = "", **filters: Any) -> Any:
     services.catalogue.refresh()
     return services.search.search(actor, SearchQuery(text=text, **filters))
@@ -68,10 +41,10 @@ def story(services: Services) -> scenario.Scenario:
 def library(services: Services, story: scenario.Scenario) -> dict[str, UUID]:
     """A few records whose text exercises the tokeniser."""
     return {
-        "notice": appraised(
+        "notice": scenario.appraised(
             services, story, "关于做好档案工作的通知", metadata={"abstract": LONG_SENTENCE, "date": "2011-03-05"}
         ),
-        "document": appraised(
+        "document": scenario.appraised(
             services,
             story,
             "市政府批复",
@@ -83,7 +56,9 @@ def library(services: Services, story: scenario.Scenario) -> dict[str, UUID]:
                 "abstract": "Approval of the 2001 budget for digitisation，预算批复。",
             },
         ),
-        "plan": appraised(services, story, "年度预算编制方案", year=2012, category="KU", metadata={"date": "2012-07-01"}),
+        "plan": scenario.appraised(
+            services, story, "年度预算编制方案", year=2012, category="KU", metadata={"date": "2012-07-01"}
+        ),
     }
 
 
@@ -107,7 +82,9 @@ def test_doc_numbers_codes_english_and_single_characters_are_found(
 
 
 def test_snippets_mark_the_match_and_escape_everything_else(services: Services, story: scenario.Scenario) -> None:
-    appraised(services, story, "网页归档", metadata={"abstract": "页面含有 <script>alert(1)</script> 代码，已按规定归档保存。"})
+    scenario.appraised(
+        services, story, "网页归档", metadata={"abstract": "页面含有 <script>alert(1)</script> 代码，已按规定归档保存。"}
+    )
     [hit] = find(services, story.archivist, "归档保存").hits
     assert "<mark>归档保存</mark>" in hit.snippet_html
     assert "<script>" not in hit.snippet_html and "&lt;/script&gt;" in hit.snippet_html
@@ -127,7 +104,9 @@ def test_facets_dates_and_sorting(services: Services, story: scenario.Scenario, 
 
 
 def test_results_counts_and_facets_never_include_a_record_above_clearance(services: Services, story: scenario.Scenario) -> None:
-    graded = {level: appraised(services, story, f"{level.chinese}级 会议纪要", security=level) for level in SecurityLevel}
+    graded = {
+        level: scenario.appraised(services, story, f"{level.chinese}级 会议纪要", security=level) for level in SecurityLevel
+    }
     reader = scenario.staff(services, "reader", Role.READER, SecurityLevel.SECRET)
     archivist = scenario.staff(services, "archivist.c", Role.ARCHIVIST, SecurityLevel.CONFIDENTIAL)
     for actor, levels in ((reader, [0, 1]), (archivist, [0, 1, 2, 3])):
