@@ -36,7 +36,7 @@ class AccessRequests:
     def approved(self, actor: Actor) -> frozenset[str]:
         """The record ids the actor reads by approved request (one load; empty for most people)."""
         try:
-            return frozenset(self.archive.load(AccessGrants, AccessGrants.create_id(actor.id)).records)
+            return frozenset(self.archive.current(AccessGrants, AccessGrants.create_id(actor.id)).records)
         except NotFound:
             return frozenset()
 

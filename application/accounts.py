@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
-from collections.abc import Callable
 from uuid import UUID
 
 from application.archive import Archive, NotFound
 from application.authorisation import Action, Actor, Forbidden, authorise
-from application.ports import PasswordHasher
+from application.ports import FailureLog, PasswordHasher
 from domain.activity import ActivityLog
 from domain.errors import DomainError, InvalidValue
 from domain.tokens import ApiToken
@@ -33,35 +29,6 @@ class LoginRefused(DomainError):
         self.retry_after = retry_after
 
 
-class FailureWindow:
-    """Failed attempts per key within a sliding window (kept in memory: one archive process per machine)."""
-
-    def __init__(self, limit: int, seconds: float, clock: Callable[[], float]) -> None:
-        self.limit, self.seconds, self.clock = limit, seconds, clock
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def wait(self, key: str) -> int:
-        """Seconds until `key` may try again (0: now)."""
-        with self._lock:
-            recent = self._trim(key)
-            return 0 if len(recent) < self.limit else int(recent[0] + self.seconds - self.clock()) + 1
-
-    def fail(self, key: str) -> None:
-        with self._lock:
-            self._trim(key).append(self.clock())
-
-    def clear(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
-
-    def _trim(self, key: str) -> deque[float]:
-        recent, now = self._failures[key], self.clock()
-        while recent and recent[0] <= now - self.seconds:
-            recent.popleft()
-        return recent
-
-
 def actor_of(user: User) -> Actor:
     return Actor(str(user.id), user.username, frozenset(user.roles), user.clearance)
 
@@ -71,13 +38,11 @@ class Accounts:
         self,
         archive: Archive,
         hasher: PasswordHasher,
-        limit: int = 5,
-        window: float = 300.0,
-        clock: Callable[[], float] = time.monotonic,
+        failures: FailureLog,
     ) -> None:
         self.archive = archive
         self.hasher = hasher
-        self.failures = FailureWindow(limit, window, clock)
+        self.failures = failures  # 5 failures in 5 minutes lock a name or a client out (bootstrap wires them)
 
     def login(self, username: str, password: str, client: str) -> Actor:
         keys = (f"user:{username.strip().lower()}", f"client:{client}")
@@ -106,7 +71,7 @@ class Accounts:
     def actor(self, user_id: str) -> Actor | None:
         """The current state of a logged-in user (roles or clearance may have changed; disabled users are out)."""
         try:
-            user = self.archive.load(User, UUID(user_id))
+            user = self.archive.current(User, UUID(user_id))
         except (NotFound, ValueError):
             return None
         return actor_of(user) if user.enabled else None
@@ -160,7 +125,7 @@ class Accounts:
         if not token.startswith(TOKEN_PREFIX):
             return None
         try:
-            found = self.archive.load(ApiToken, ApiToken.create_id(_digest(token)))
+            found = self.archive.current(ApiToken, ApiToken.create_id(_digest(token)))
         except NotFound:
             return None
         return None if found.revoked else self.actor(found.user_id)

@@ -8,16 +8,15 @@ item number is never given twice nor lost (DA/T 22-2015: 件号 without gaps or 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent, Repository
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
 
+from application.activity import ActivityJournal, Conflict
 from application.authorisation import Action, Actor, authorise
-from domain.activity import ActivityLog
 from domain.archival_code import ArchivalCode, ClassKey
 from domain.errors import DomainError, InvalidValue
 from domain.numbering import ItemSequence
@@ -29,14 +28,11 @@ from domain.values import Retention, SecurityLevel
 
 A = TypeVar("A")
 MapperFactory = Callable[[Transcoder], Mapper]
+CURRENT_CACHE_SIZE = 10_000  # users, tokens and grants: a few KB each
 
 
 class NotFound(DomainError):
     """No such record (or one the actor may not see: the two are indistinguishable on purpose)."""
-
-
-class Conflict(DomainError):
-    """Someone else changed the same aggregate at the same moment; the caller may retry."""
 
 
 class Archive(Application):
@@ -48,6 +44,11 @@ class Archive(Application):
     def __init__(self, env: dict[str, str] | None = None, *, mapper_factory: MapperFactory) -> None:
         self._mapper_factory = mapper_factory
         super().__init__(env)
+        # Who is acting is asked on every request. Users, tokens and access grants are kept in a small cache that
+        # is fast-forwarded from the store on every read (one indexed query for what is new), so a role revoked or
+        # a user disabled, by this process or another, counts at the next request; nothing is served stale.
+        self.journal = ActivityJournal(self.save, self._last_version)
+        self._current = Repository(self.events, snapshot_store=self.snapshots, cache_maxsize=CURRENT_CACHE_SIZE)
 
     def construct_mapper(self) -> Mapper:
         return self._mapper_factory(self.construct_transcoder())
@@ -79,6 +80,16 @@ class Archive(Application):
             raise NotFound(f"no {kind.__name__.lower()} {aggregate_id}")
         return found
 
+    def current(self, kind: type[A], aggregate_id: UUID) -> A:
+        """As `load`, for reading only: the object is shared with other requests and must not be changed."""
+        try:
+            found = self._current.get(aggregate_id, deepcopy_from_cache=False)
+        except AggregateNotFoundError:
+            raise NotFound(f"no {kind.__name__.lower()} {aggregate_id}") from None
+        if not isinstance(found, kind):
+            raise NotFound(f"no {kind.__name__.lower()} {aggregate_id}")
+        return found
+
     def exists(self, aggregate_id: UUID) -> bool:
         return aggregate_id in self.repository
 
@@ -99,33 +110,12 @@ class Archive(Application):
     # -- activity (accesses, searches, denials: DESIGN §3, §6) ---------------------------------------------------
 
     def record_activity(self, actor: Actor, kind: type, **fields: Any) -> None:
-        """Append one event to the actor's log of the day, at the next version, without loading the day."""
-        log_id = ActivityLog.id_for(actor.id, datetime.now(UTC).date())
-        for _attempt in range(10):
-            last = self.recorder.select_events(log_id, desc=True, limit=1)
-            events: list[Any] = []
-            if last:
-                version = last[0].originator_version + 1
-            else:
-                opened = ActivityLog(user_id=actor.id, day=datetime.now(UTC).date().isoformat())
-                events.extend(opened.collect_events())
-                version = 2
-            events.append(
-                kind(
-                    originator_id=log_id,
-                    originator_version=version,
-                    timestamp=kind.create_timestamp(),
-                    actor=actor.id,
-                    group=actor.group,
-                    **fields,
-                )
-            )
-            try:
-                self.save(*events)
-                return
-            except IntegrityError:
-                continue  # another request of the same user wrote first: take the next version
-        raise Conflict("could not record the activity; try again")
+        """Append one event to the actor's log of the day; returns once it is stored (group commit)."""
+        self.journal.append(actor, kind, **fields)
+
+    def _last_version(self, log_id: UUID) -> int | None:
+        last = self.recorder.select_events(log_id, desc=True, limit=1)
+        return last[0].originator_version if last else None
 
     # -- users and scheme -------------------------------------------------------------------------------------
 

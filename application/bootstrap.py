@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -45,6 +46,7 @@ from infrastructure.readmodels.reader import SealedEventReader
 from infrastructure.readmodels.runner import ProjectionRunner
 from infrastructure.search.projection import SearchProjection
 from infrastructure.search.tantivy_index import SearchIndexBusy, TantivySearchIndex
+from infrastructure.sign_in import SqlFailureWindow, SqlSessions
 from infrastructure.signed_mapper import SigningMapper
 from infrastructure.signing import KeyRing, KeyRingError
 
@@ -145,7 +147,11 @@ class Services:
 
     @cached_property
     def accounts(self) -> Accounts:
-        return Accounts(self.archive, self.passwords)
+        return Accounts(self.archive, self.passwords, SqlFailureWindow(self.engine))
+
+    @cached_property
+    def sessions(self) -> SqlSessions:
+        return SqlSessions(self.engine, self.read_engine)
 
     @cached_property
     def blobs(self) -> LocalBlobStore:
@@ -200,18 +206,27 @@ class Services:
         return cls(Settings.from_env())
 
     def start_background(self) -> Any:
-        """The serving process's jobs: follow the log into the ledger, sign checkpoints on a schedule."""
+        """The serving process's jobs: follow the log into the ledger and the read models, sign checkpoints on a
+        schedule. With several worker processes only the one holding the lead runs them (infrastructure/leadership)."""
+        from infrastructure.leadership import Leadership
         from infrastructure.scheduler import start_scheduler
+
+        self.leadership = Leadership(self.settings.home / "background.lock")
+
+        def led(job: Callable[[], object]) -> Callable[[], object]:
+            return lambda: job() if self.leadership.held() else None
 
         return start_scheduler(
             [
-                ("ledger-follow", self.ledger.catch_up, 2),
-                ("projections-follow", self.projections.run, 1),
-                ("ledger-checkpoint", self.ledger.checkpoint, self.settings.checkpoint_interval),
+                ("ledger-follow", led(self.ledger.catch_up), 2),
+                ("projections-follow", led(self.projections.run), 1),
+                ("ledger-checkpoint", led(self.ledger.checkpoint), self.settings.checkpoint_interval),
             ]
         )
 
     def close(self) -> None:
+        if getattr(self, "leadership", None) is not None:
+            self.leadership.release()
         if "archive" in self.__dict__:
             self.archive.close()
         if "imaging" in self.__dict__:

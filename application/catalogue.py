@@ -12,12 +12,12 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 from uuid import UUID
 
 from application.archive import Archive, NotFound
 from application.authorisation import Action, Actor, authorise
-from application.visibility import Visibility, visibility_for
+from application.visibility import Visibility, visibility_with
 from domain.activity import ActivityLog
 
 # Work queues by state (issue 3): what each desk has to do next.
@@ -99,7 +99,7 @@ class Catalogue:
         self._tree_lock = threading.Lock()
 
     def visibility(self, actor: Actor) -> Visibility:
-        return visibility_for(actor, self.grants(actor))  # approved access requests (DESIGN §6)
+        return visibility_with(actor, self.grants)  # with approved access requests (DESIGN §6)
 
     def refresh(self, upto: int | None = None) -> None:
         """Read-your-writes. Without `upto`: bring the read models up to the latest event. With it: only make sure
@@ -143,18 +143,26 @@ class Catalogue:
         authorise(actor, Action.READ)
         row = self.queries.record(self.visibility(actor), str(record_id))
         if row is None:
-            self.archive.record_activity(
-                actor,
-                ActivityLog.AccessDenied,
-                action="view",
-                record_id=str(record_id),
-                reason="not visible at the user's clearance, or no such record",
-            )
-            raise NotFound(f"no record {record_id}")
-        self.archive.record_activity(
-            actor, ActivityLog.RecordViewed, record_id=str(record_id), purpose=purpose, category=row.get("category")
-        )
+            self.refuse_view(actor, record_id)
+        self.note_view(actor, record_id, purpose, row.get("category"))
         return row
+
+    def note_view(self, actor: Actor, record_id: UUID, purpose: str | None, category: str | None) -> None:
+        """The access log (DESIGN §3): who read which record, when, and for what purpose."""
+        self.archive.record_activity(
+            actor, ActivityLog.RecordViewed, record_id=str(record_id), purpose=purpose, category=category
+        )
+
+    def refuse_view(self, actor: Actor, record_id: UUID) -> NoReturn:
+        """DESIGN §6: the refusal is an event; the answer is the one a record that never existed gets."""
+        self.archive.record_activity(
+            actor,
+            ActivityLog.AccessDenied,
+            action="view",
+            record_id=str(record_id),
+            reason="not visible at the user's clearance, or no such record",
+        )
+        raise NotFound(f"no record {record_id}")
 
     def queues(self, actor: Actor) -> dict[str, int]:
         authorise(actor, Action.READ)

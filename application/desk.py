@@ -3,6 +3,7 @@ the record above a user's clearance does not exist for them — not its page ima
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -18,6 +19,13 @@ from domain.records import Record
 IMAGE_KINDS = {"web": "web_sha256", "thumbnail": "thumbnail_sha256"}
 
 
+@dataclass(frozen=True)
+class RecordPage:
+    record: Record
+    timeline: list[HistoryItem]
+    text: str
+
+
 class RecordDesk:
     def __init__(self, archive: Archive, catalogue: Catalogue, history: History, blobs: BlobStore, imaging: Imaging) -> None:
         self.imaging = imaging
@@ -28,8 +36,20 @@ class RecordDesk:
 
     def record(self, actor: Actor, record_id: UUID, purpose: str | None = None) -> Record:
         """The record itself (its pages, QC, processing); the view is logged, a refusal too."""
-        self.catalogue.record(actor, record_id, purpose=purpose)  # clearance check + RecordViewed / AccessDenied
-        return self.readable(actor, record_id)
+        authorise(actor, Action.READ)
+        try:
+            record = self.readable(actor, record_id)
+        except NotFound:
+            self.catalogue.refuse_view(actor, record_id)
+        self.catalogue.note_view(actor, record_id, purpose, record.code.category if record.code else None)
+        return record
+
+    def page(self, actor: Actor, record_id: UUID, purpose: str | None = None) -> RecordPage:
+        """What the record page shows, with the rights checked and the record loaded once: the record, its history
+        for those who may read it, and its OCR text."""
+        record = self.record(actor, record_id, purpose=purpose)
+        timeline = self.history.events(record_id) if actor.may(Action.READ_HISTORY) else []
+        return RecordPage(record, timeline, self._text(record))
 
     def timeline(self, actor: Actor, record_id: UUID) -> list[HistoryItem]:
         self._may_read_history(actor, record_id)
@@ -77,7 +97,9 @@ class RecordDesk:
         return [self.archive.record_for(actor, UUID(r), Action.QC) for r in record_ids]
 
     def text(self, actor: Actor, record_id: UUID) -> str:
-        record = self.readable(actor, record_id)
+        return self._text(self.readable(actor, record_id))
+
+    def _text(self, record: Record) -> str:
         return self.blobs.get(record.text_sha256).decode("utf-8") if record.text_sha256 else ""
 
     def access_pdf(self, actor: Actor, record_id: UUID, purpose: str | None = None) -> bytes:

@@ -12,6 +12,26 @@ class PasswordHasher(Protocol):
     def verify(self, password_hash: str, password: str) -> bool: ...
 
 
+class Sessions(Protocol):
+    """Signed-in browsers: a random id per login, mapped to the user (shared by all serving processes)."""
+
+    def open(self, user_id: str) -> str: ...
+
+    def user(self, sid: str | None) -> str | None: ...
+
+    def close(self, sid: str | None) -> None: ...
+
+
+class FailureLog(Protocol):
+    """Failed sign-ins per key within a sliding window (login rate limiting)."""
+
+    def wait(self, key: str) -> int: ...
+
+    def fail(self, key: str) -> None: ...
+
+    def clear(self, key: str) -> None: ...
+
+
 class SealIndex(Protocol):
     """Where an event sits in the Merkle ledger."""
 

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from application.archive import Archive
 from application.authorisation import Action, Actor, authorise
-from application.visibility import Visibility, visibility_for
+from application.visibility import Visibility, visibility_with
 from domain.activity import ActivityLog
 from domain.errors import InvalidValue
 
@@ -73,14 +73,13 @@ class Search:
 
     def search(self, actor: Actor, query: SearchQuery, approved: frozenset[str] | None = None) -> SearchResult:
         authorise(actor, Action.SEARCH)
-        approved = self.grants(actor) if approved is None else approved
         if query.offset > MAX_OFFSET:
             raise InvalidValue(f"results can be paged up to {MAX_OFFSET:,}; narrow the search with filters instead")
         if query.year is not None and not 1 <= query.year <= 9999:
             raise InvalidValue(f"year {query.year} is not a year")
         scoped = replace(
             query,
-            visibility=visibility_for(actor, approved),
+            visibility=visibility_with(actor, self.grants if approved is None else lambda _actor: approved),
             limit=max(1, min(query.limit, 100)),
             offset=max(0, query.offset),
             text=query.text[:200],

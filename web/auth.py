@@ -27,7 +27,7 @@ def load_actor() -> None:
         g.actor = services().accounts.actor_for_token(header[7:].strip())
         g.token_auth = True
         return
-    user_id = current_app.extensions["archive_sessions"].user(session.get("sid"))
+    user_id = services().sessions.user(session.get("sid"))
     if user_id:
         g.actor = services().accounts.actor(user_id)
 
@@ -56,7 +56,7 @@ def login():  # type: ignore[no-untyped-def]
     except LoginRefused as refused:
         status = 429 if refused.retry_after else 401
         return render_template("login.html", error=str(refused), username=username), status
-    store = current_app.extensions["archive_sessions"]
+    store = services().sessions
     store.close(session.get("sid"))
     session.clear()  # a new session id at every login: nothing from before the login carries over
     session["sid"] = store.open(actor.id)
@@ -66,7 +66,7 @@ def login():  # type: ignore[no-untyped-def]
 
 @blueprint.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
-    current_app.extensions["archive_sessions"].close(session.get("sid"))
+    services().sessions.close(session.get("sid"))
     session.clear()
     return redirect(url_for("auth.login"))
 

@@ -571,11 +571,13 @@ def ocr(ctx: click.Context, record_id: uuid.UUID, as_user: str | None) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-def serve(host: str, port: int) -> None:
+@click.option("--workers", type=click.IntRange(1, 64), help="worker processes (default: one per core)")
+@click.option("--threads", default=16, show_default=True, type=click.IntRange(1, 256), help="threads per worker")
+def serve(host: str, port: int, workers: int | None, threads: int) -> None:
     """Serve the web UI and the JSON API."""
     from web.server import serve as run
 
-    run(host, port)
+    run(host, port, workers, threads)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -25,6 +26,8 @@ def compile_translations(target: Path) -> Path:
             mo.parent.mkdir(parents=True, exist_ok=True)
             with po.open("rb") as source:
                 catalog = read_po(source)
-            with mo.open("wb") as out:
+            partial = mo.with_name(f"{mo.name}.{os.getpid()}.tmp")
+            with partial.open("wb") as out:
                 write_mo(out, catalog)
+            os.replace(partial, mo)  # a process reading the catalogue meanwhile sees the old one or the new one
     return target

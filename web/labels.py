@@ -5,13 +5,44 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask import url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 
-from application.authorisation import Action
+from application.authorisation import Action, Actor
 from application.catalogue import QUEUES
 
 _BY_LOCALE: dict[str, dict[str, Any]] = {}
+
+
+# The header's links, in order: (endpoint, label, permission that shows it; None: everyone signed in).
+_NAVIGATION = [
+    ("pages.dashboard", lambda: _("Dashboard"), None),
+    ("pages.search", lambda: _("Search"), Action.SEARCH),
+    ("pages.browse", lambda: _("Catalogue"), Action.READ),
+    ("pages.register", lambda: _("Register a record"), Action.COLLECT),
+    ("pages.transfers", lambda: _("Transfers"), Action.COLLECT),
+    ("pages.batch_import", lambda: _("Batch import"), Action.COLLECT),
+    ("pages.access", lambda: _("Access requests"), Action.READ),
+    ("pages.qc_queue", lambda: _("Quality check"), Action.QC),
+    ("pages.ledger", lambda: _("Ledger"), Action.AUDIT_LEDGER),
+    ("pages.compliance", lambda: _("Compliance"), Action.READ_LOGS),
+    ("pages.users", lambda: _("Users"), Action.MANAGE_USERS),
+    ("pages.scheme", lambda: _("Archiving scheme"), Action.MANAGE_SCHEME),
+]
+_NAV_BY_KEY: dict[tuple[str, frozenset[Any], bool], list[tuple[str, str]]] = {}
+
+
+def navigation(actor: Actor | None) -> list[tuple[str, str]]:
+    """(href, label) of the pages this actor's roles open, built once per language and set of roles."""
+    if actor is None:
+        return []
+    key = (str(get_locale()), actor.roles, actor.is_system)
+    if key not in _NAV_BY_KEY:
+        _NAV_BY_KEY[key] = [
+            (url_for(endpoint), label()) for endpoint, label, needs in _NAVIGATION if needs is None or actor.may(needs)
+        ]
+    return _NAV_BY_KEY[key]
 
 
 def labels() -> dict[str, Any]:
@@ -25,6 +56,9 @@ def labels() -> dict[str, Any]:
 def _labels() -> dict[str, Any]:
     return {
         "Action_": Action,
+        "stylesheet": url_for("static", filename="app.css"),
+        "script": url_for("static", filename="app.js"),
+        "record_base": url_for("pages.record", record_id="-")[:-1],  # + a record id: no route building per row
         "state_names": {
             "collected": _("collected"),
             "catalogued": _("catalogued"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from urllib.parse import quote_plus, urlencode
 from uuid import UUID, uuid4
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, session, url_for
@@ -93,11 +94,15 @@ def register():  # type: ignore[no-untyped-def]
 def _record_page(record_id: UUID, errors: dict[str, str] | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     svc = services()
     fresh()
-    record = svc.desk.record(g.actor, record_id, purpose=request.args.get("purpose"))
-    timeline = svc.desk.timeline(g.actor, record_id) if g.actor.may(Action.READ_HISTORY) else []
-    text = svc.desk.text(g.actor, record_id)
+    shown = svc.desk.page(g.actor, record_id, purpose=request.args.get("purpose"))
     return render_template(
-        "record.html", record=record, timeline=timeline, text=text, errors=errors or {}, levels=LEVELS, Action=Action
+        "record.html",
+        record=shown.record,
+        timeline=shown.timeline,
+        text=shown.text,
+        errors=errors or {},
+        levels=LEVELS,
+        Action=Action,
     ), status
 
 
@@ -370,7 +375,19 @@ def search():  # type: ignore[no-untyped-def]
         limit=20,
     )
     result = svc.search.search(g.actor, query) if "q" in a else None
-    return render_template("search.html", result=result, query=query, args=a)
+    return render_template("search.html", result=result, refine=_refinements(result), query=query, args=a)
+
+
+def _refinements(result: Any) -> dict[str, list[tuple[str, int, str]]]:
+    """Per facet: (value, count, link to this search narrowed to it, from its first page)."""
+    if result is None:
+        return {}
+    links = {}
+    for facet, buckets in result.facets.items():
+        kept = urlencode([(k, v) for k, v in request.args.items(multi=True) if k not in (facet, "page")])
+        prefix = f"?{kept}&" if kept else "?"
+        links[facet] = [(key, count, f"{prefix}{facet}={quote_plus(str(key))}") for key, count in buckets.items()]
+    return links
 
 
 @blueprint.get("/browse")

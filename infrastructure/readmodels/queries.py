@@ -18,6 +18,9 @@ SORTS = {
     "title": (catalogue.c.title,),
 }
 
+# A list shows no free metadata; decoding its JSON for 50 rows was a fifth of a list page's time.
+LIST_COLUMNS = [column for column in catalogue.c if column.name != "metadata"]
+
 
 def visible(v: Visibility) -> ColumnElement[bool]:
     clauses = [catalogue.c.security <= v.open_upto]
@@ -77,17 +80,18 @@ class SqlCatalogue:
         with self.engine.connect() as conn:
             if total is None:
                 total = conn.execute(select(func.count()).select_from(catalogue).where(condition)).scalar_one()
-            rows = (
-                conn.execute(
-                    select(catalogue)
-                    .where(condition)
-                    .order_by(*SORTS.get(sort, SORTS["code"]), catalogue.c.record_id)
-                    .offset(max(0, offset))
-                    .limit(max(1, min(limit, 500)))
-                )
-                .mappings()
-                .all()
+            order = (*SORTS.get(sort, SORTS["code"]), catalogue.c.record_id)
+            # Keys first, rows after (a "deferred join"): OFFSET skips index entries, not whole rows.
+            keys = (
+                select(catalogue.c.record_id)
+                .where(condition)
+                .order_by(*order)
+                .offset(max(0, offset))
+                .limit(max(1, min(limit, 500)))
+                .subquery()
             )
+            found = select(*LIST_COLUMNS).join(keys, catalogue.c.record_id == keys.c.record_id).order_by(*order)
+            rows = conn.execute(found).mappings().all()
         return int(total), [dict(r) for r in rows]
 
     def record(self, v: Visibility, record_id: str) -> dict[str, Any] | None:

@@ -34,8 +34,8 @@ catalogue = Table(
     Column("updated_at", String(40), nullable=False),
     Column("version", Integer, nullable=False),
     Index("ix_catalogue_state_security", "state", "security"),
-    Index("ix_catalogue_class", "fonds", "category", "year", "org"),
-    Index("ix_catalogue_code_order", "fonds", "category", "year", "org", "item", "record_id"),
+    # 档号 order with the security level: list pages and tree counts are answered from the index (migration 0004).
+    Index("ix_catalogue_code_order", "fonds", "category", "year", "org", "item", "record_id", "security"),
 )
 
 catalogue_pages = Table(

@@ -150,3 +150,19 @@ def test_a_diff_names_each_changed_field_with_who_when_and_why(services: Service
     assert by_field["title"].reason == "原题名有误" and by_field["title"].actor == story.archivist.id
     assert by_field["state"].old == "reviewed" and by_field["state"].new == "appraised"
     assert by_field["security"].new == "internal" and by_field["security"].version == 4
+
+
+def test_a_list_is_paged_in_reference_code_order_after_clearance_is_applied(services: Services) -> None:
+    story = scenario.build(services, records=0)
+    levels = [SecurityLevel.PUBLIC, SecurityLevel.INTERNAL, SecurityLevel.SECRET] * 4
+    for n, level in enumerate(levels):
+        scenario.appraised(services, story, f"第{n}号文件", security=level, year=2012, retention="Y")
+    services.catalogue.refresh()
+    reader = scenario.staff(services, "reader.internal", Role.READER, SecurityLevel.INTERNAL)
+    total, everything = services.catalogue.browse(reader, EVERYTHING, limit=100)
+    assert total == len(everything) == 8 and all(r["security"] <= int(SecurityLevel.INTERNAL) for r in everything)
+    codes = [r["code"] for r in everything]
+    assert codes == sorted(codes)
+    pages = [services.catalogue.browse(reader, EVERYTHING, offset=start, limit=3)[1] for start in (0, 3, 6)]
+    assert [r["code"] for page in pages for r in page] == codes  # no row twice, none skipped, the order kept
+    assert services.catalogue.browse(reader, EVERYTHING, offset=8, limit=3) == (8, [])

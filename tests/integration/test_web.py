@@ -4,6 +4,7 @@ forms, the API with tokens, and the access-control matrix (no record above a use
 from __future__ import annotations
 
 import io
+import re
 from uuid import UUID
 
 import pytest
@@ -194,6 +195,20 @@ def test_access_matrix_no_record_above_clearance_anywhere(services, app, graded,
     queues = api.get("/api/v1/queues", headers=bearer)
     if reads:
         assert sum(queues.get_json().values()) == len(visible)
+
+
+def test_a_facet_link_on_the_search_page_narrows_the_search_to_its_value(services, app, graded) -> None:
+    make_user(services, "wang", [Role.ARCHIVIST], SecurityLevel.CONFIDENTIAL)
+    browser = Browser(app)
+    browser.login("wang")
+    html = browser.get("/search?q=会议纪要&page=2").get_data(as_text=True)
+    links = {label: (href, int(count)) for href, label, count in re.findall(r'<a href="([^"]+)">([^<]+)</a> \((\d+)\)', html)}
+    href, count = links["秘密"]
+    assert count == 1 and "page=" not in href  # a narrower search starts at its first page
+    narrowed = browser.get("/search" + href.replace("&amp;", "&")).get_data(as_text=True)
+    assert "找到 1 份档案" in narrowed
+    assert f"{SecurityLevel.SECRET.chinese}级 会议纪要" in narrowed
+    assert f"{SecurityLevel.INTERNAL.chinese}级 会议纪要" not in narrowed
 
 
 def test_denials_are_recorded_for_compliance(services, app, graded) -> None:
