@@ -13,7 +13,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -25,6 +25,7 @@ from domain.activity import ActivityLog
 from domain.errors import DomainError
 
 ATTEMPTS = 20
+ROUNDS = 3
 
 
 class Conflict(DomainError):
@@ -39,6 +40,8 @@ class _Entry:
     make: Callable[[int], Any]  # the event at a given version of the log
     written: bool = False
     error: BaseException | None = None
+    lead: bool = False  # handed the writing over: this request's thread writes the next batches
+    done: threading.Event = field(default_factory=threading.Event)
 
 
 class ActivityJournal:
@@ -47,8 +50,8 @@ class ActivityJournal:
     def __init__(self, save: Callable[..., Any], last_version: Callable[[UUID], int | None]) -> None:
         self._save, self._last_version = save, last_version
         self._pending: list[_Entry] = []
-        self._pending_lock = threading.Lock()
-        self._writing = threading.Lock()
+        self._lock = threading.Lock()
+        self._writing = False  # a thread is writing batches (the others wait on their own entry)
         self._next: dict[UUID, int] = {}  # next version per log as this process last wrote it (checked by the store)
 
     def append(self, actor: Actor, kind: type, **fields: Any) -> None:
@@ -67,15 +70,37 @@ class ActivityJournal:
             )
 
         entry = _Entry(log_id, actor.id, day.isoformat(), make)
-        with self._pending_lock:
+        with self._lock:
             self._pending.append(entry)
-        with self._writing:
-            if not entry.written:  # nobody took it along while this thread waited for its turn
-                with self._pending_lock:
-                    batch, self._pending = self._pending, []
-                self._write(batch)
+            entry.lead = not self._writing
+            self._writing = True
+        if not entry.lead:
+            entry.done.wait()  # written by the thread writing now, or handed the writing (entry.lead)
+        if entry.lead:
+            self._write_rounds()
         if entry.error is not None:
             raise entry.error
+
+    def _write_rounds(self) -> None:
+        """Write what is pending, a batch at a time. Each waiting request is woken on its own, not passed a lock
+        from one thread to the next (a lock hand-over waits for the GIL at every step: a convoy under load).
+        After a few rounds the writing passes to a waiting request, so no one request writes for everybody."""
+        for _round in range(ROUNDS):
+            with self._lock:
+                batch, self._pending = self._pending, []
+                if not batch:
+                    self._writing = False
+                    return
+            self._write(batch)
+            for written in batch:
+                written.done.set()
+        with self._lock:
+            if not self._pending:
+                self._writing = False
+                return
+            heir = self._pending[0]
+        heir.lead = True
+        heir.done.set()
 
     def _write(self, batch: list[_Entry]) -> None:
         try:
@@ -86,8 +111,8 @@ class ActivityJournal:
                 # step aside for a random moment, so the two stop colliding, then take the next free version.
                 time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 6)))
             failure: BaseException = Conflict("could not record the activity; try again")
-        except Exception as error:  # a failed commit fails every request whose event it carried
-            failure = error
+        except BaseException as error:  # a failed commit fails every request whose event it carried (and
+            failure = error  # each raises it in its own thread); the writing must go on for the others
         for entry in batch:
             entry.error = entry.error or failure
 

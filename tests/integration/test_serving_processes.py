@@ -58,16 +58,16 @@ def test_page_views_from_many_threads_in_two_workers_are_all_recorded_in_order(s
         for i in range(per_thread):
             worker.archive.record_activity(reader, ActivityLog.Searched, query=f"{n}/{i}", filters={}, hits=0)
 
-    threads = [threading.Thread(target=view, args=(workers[n % 2], n)) for n in range(8)]
+    threads = [threading.Thread(target=view, args=(workers[n % 2], n)) for n in range(16)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     log_id = ActivityLog.id_for(reader.id, datetime.now(UTC).date())
     stored = services.archive.recorder.select_events(log_id)
-    assert [e.originator_version for e in stored] == list(range(1, 8 * per_thread + 2))  # Opened, then every search
+    assert [e.originator_version for e in stored] == list(range(1, 16 * per_thread + 2))  # Opened, then every search
     log = services.archive.load(ActivityLog, log_id)
-    assert log.version == 8 * per_thread + 1
+    assert log.version == 16 * per_thread + 1
 
 
 def test_one_worker_at_a_time_leads_the_background_jobs(tmp_path) -> None:
