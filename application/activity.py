@@ -38,7 +38,6 @@ class _Entry:
     user_id: str
     day: str
     make: Callable[[int], Any]  # the event at a given version of the log
-    written: bool = False
     error: BaseException | None = None
     lead: bool = False  # handed the writing over: this request's thread writes the next batches
     done: threading.Event = field(default_factory=threading.Event)
@@ -120,7 +119,6 @@ class ActivityJournal:
         events: list[Any] = []
         versions: dict[UUID, int] = {}
         for entry in batch:
-            entry.written = True
             if entry.error is not None:
                 continue
             version = versions.get(entry.log_id) or self._next.get(entry.log_id) or self._from_store(entry.log_id)

@@ -44,10 +44,10 @@ class Archive(Application):
     def __init__(self, env: dict[str, str] | None = None, *, mapper_factory: MapperFactory) -> None:
         self._mapper_factory = mapper_factory
         super().__init__(env)
+        self.journal = ActivityJournal(self.save, self._last_version)
         # Who is acting is asked on every request. Users, tokens and access grants are kept in a small cache that
         # is fast-forwarded from the store on every read (one indexed query for what is new), so a role revoked or
         # a user disabled, by this process or another, counts at the next request; nothing is served stale.
-        self.journal = ActivityJournal(self.save, self._last_version)
         self._current = Repository(self.events, snapshot_store=self.snapshots, cache_maxsize=CURRENT_CACHE_SIZE)
 
     def construct_mapper(self) -> Mapper:

@@ -22,6 +22,7 @@ from application.desk import RecordDesk
 from application.digitisation import Digitisation
 from application.history import History
 from application.manifest import ManifestImport
+from application.ports import Sessions
 from application.search import Search
 from application.transfers import Transfers
 from domain.activity import ActivityLog
@@ -150,7 +151,7 @@ class Services:
         return Accounts(self.archive, self.passwords, SqlFailureWindow(self.engine))
 
     @cached_property
-    def sessions(self) -> SqlSessions:
+    def sessions(self) -> Sessions:
         return SqlSessions(self.engine, self.read_engine)
 
     @cached_property
