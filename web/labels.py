@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from application.authorisation import Action, Actor
 from application.catalogue import QUEUES
+from web.i18n import LANGUAGES
 
 _BY_LOCALE: dict[str, dict[str, Any]] = {}
 
@@ -59,6 +60,11 @@ def _labels() -> dict[str, Any]:
         "stylesheet": url_for("static", filename="app.css"),
         "script": url_for("static", filename="app.js"),
         "record_base": url_for("pages.record", record_id="-")[:-1],  # + a record id: no route building per row
+        "links": {
+            "account": url_for("auth.account"),
+            "logout": url_for("auth.logout"),
+            "languages": [(url_for("auth.language", code=code), name) for code, name in LANGUAGES.items()],
+        },
         "state_names": {
             "collected": _("collected"),
             "catalogued": _("catalogued"),
