@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -39,10 +38,6 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         """Called in each worker after the fork."""
         services = Services.from_env()
         services.start_background()
-        # A thread that let go of the GIL for the database (every page does) waits up to the switch interval to
-        # get it back from a thread rendering a page; 1 ms instead of CPython's 5 ms lets those short waits end
-        # sooner. Measured on 2 cores with 32 clients: ~10–15% more pages a second (benchmarks/README.md).
-        sys.setswitchinterval(0.001)
         return create_app(services)
 
 
