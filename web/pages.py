@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import tempfile
+import zipfile
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus, urlencode
 from uuid import UUID, uuid4
 
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _
 
 from application.authorisation import Action, authorise
@@ -423,6 +426,25 @@ def ledger():  # type: ignore[no-untyped-def]
     if seq and checkpoint:
         proof = svc.ledger.inclusion_proof(seq, checkpoint["size"])
     return render_template("ledger.html", checkpoint=checkpoint, size=svc.ledger.size(), report=report, proof=proof, seq=seq)
+
+
+@blueprint.get("/ledger/export.zip")
+@login_required
+def ledger_export():  # type: ignore[no-untyped-def]
+    """The signed trail for offline verification (DESIGN §4): entries.jsonl, checkpoints.jsonl and keys.json in a
+    zip; unpacked, `archive ledger verify DIR` or any verifier written against DESIGN §4 checks it."""
+    authorise(g.actor, Action.AUDIT_LEDGER)
+    svc = services()
+    bundle = tempfile.TemporaryFile(suffix=".zip")
+    with tempfile.TemporaryDirectory(prefix="ledger-export-") as scratch:
+        head = svc.ledger.export(Path(scratch))
+        with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in ("entries.jsonl", "checkpoints.jsonl", "keys.json"):
+                archive.write(Path(scratch) / name, arcname=name)
+    bundle.seek(0)
+    return send_file(
+        bundle, mimetype="application/zip", as_attachment=True, download_name=f"ledger-{head['size']}.zip", max_age=0
+    )
 
 
 @blueprint.get("/compliance")

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -151,4 +152,12 @@ def test_a_record_from_registration_to_search_and_the_ledger_verified_by_an_audi
         page.click("#do-verify")
         expect(page.locator("#verify-result")).to_have_class("ok")
         shot("ledger-verified")
+        with page.expect_download() as download:  # the signed trail, taken away and checked offline
+            page.click("#export")
+        bundle = tmp_path / "ledger.zip"
+        download.value.save_as(bundle)
         browser.close()
+    unpacked = tmp_path / "ledger-export"
+    zipfile.ZipFile(bundle).extractall(unpacked)
+    checked = subprocess.run([ARCHIVE, "ledger", "verify", str(unpacked)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr

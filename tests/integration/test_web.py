@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from uuid import UUID
 
 import pytest
@@ -209,6 +210,20 @@ def test_a_facet_link_on_the_search_page_narrows_the_search_to_its_value(service
     assert "找到 1 份档案" in narrowed
     assert f"{SecurityLevel.SECRET.chinese}级 会议纪要" in narrowed
     assert f"{SecurityLevel.INTERNAL.chinese}级 会议纪要" not in narrowed
+
+
+def test_an_auditor_downloads_the_signed_trail_and_it_verifies_offline_a_reader_may_not(services, app, graded, tmp_path) -> None:
+    make_user(services, "audit", [Role.AUDITOR], SecurityLevel.PUBLIC)
+    make_user(services, "reader", [Role.READER])
+    auditor, reader = Browser(app), Browser(app)
+    auditor.login("audit")
+    reader.login("reader")
+    assert reader.get("/ledger/export.zip").status_code == 403
+    bundle = auditor.get("/ledger/export.zip")
+    assert bundle.status_code == 200 and bundle.mimetype == "application/zip"
+    zipfile.ZipFile(io.BytesIO(bundle.data)).extractall(tmp_path / "export")
+    report = Services.verify_export(tmp_path / "export")
+    assert report.ok and report.entries == services.ledger.size()
 
 
 def test_denials_are_recorded_for_compliance(services, app, graded) -> None:
