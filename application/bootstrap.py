@@ -195,8 +195,8 @@ class Services:
             actor, ActivityLog.AccessDenied, action=action[:100], record_id=record_id, reason=reason[:300]
         )
 
-    def audit(self) -> AuditReport:
-        return LedgerAudit(self.ledger, lambda: stored_snapshots(self.archive.snapshots)).run()
+    def audit(self, progress: Callable[[int, int], None] | None = None) -> AuditReport:
+        return LedgerAudit(self.ledger, lambda: stored_snapshots(self.archive.snapshots)).run(progress=progress)
 
     @staticmethod
     def verify_export(directory: Path, witness: Path | None = None, progress=None) -> VerificationReport:  # type: ignore[no-untyped-def]

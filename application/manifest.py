@@ -84,11 +84,11 @@ class ManifestImport:
     def run(self, actor: Actor, rows: list[ManifestRow], read: Callable[[str], bytes]) -> Iterator[Outcome]:
         # Every step of a row is done in the importer's name: check all of them before the first write, so no row
         # stops half-way for want of a role.
+        # Checked when run() is called, not at the first row: a page streaming the outcomes is refused before it starts.
         lacking = [a.value for a in STEPS if not actor.may(a)]
         if lacking:
             raise Forbidden(f"{actor.username} may not import: the import also does {', '.join(lacking)}")
-        for row in rows:
-            yield self.import_row(actor, row, read)
+        return (self.import_row(actor, row, read) for row in rows)
 
     def import_row(self, actor: Actor, row: ManifestRow, read: Callable[[str], bytes]) -> Outcome:
         record_id = row.record_id

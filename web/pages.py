@@ -11,7 +11,19 @@ from typing import Any
 from urllib.parse import quote_plus, urlencode
 from uuid import UUID, uuid4
 
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, send_file, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    stream_template,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from application.authorisation import Action, authorise
@@ -22,6 +34,7 @@ from domain.errors import DomainError
 from domain.records import Medium
 from domain.values import Retention, SecurityLevel
 from web.auth import login_required, services
+from web.progress import Running
 
 blueprint = Blueprint("pages", __name__)
 LEVELS = list(SecurityLevel)
@@ -36,6 +49,8 @@ def _uuid(text: str) -> UUID:
 
 def fresh() -> None:
     """Read-your-writes for this browser: the read models must include its own last command, nothing more."""
+    if session.pop("catch_up", False):  # after a streamed page, whose last write was not known when it began
+        session["seen"] = services().archive.recorder.max_notification_id() or 0
     services().catalogue.refresh(upto=session.get("seen", 0))
 
 
@@ -277,9 +292,9 @@ def batch_import():  # type: ignore[no-untyped-def]
             raise DomainError(_("page file %(name)s was not uploaded", name=name))
         return found
 
-    outcomes = [o.as_dict() for o in svc.manifest_import.run(g.actor, rows, read)]
-    wrote()
-    return render_template("import.html", outcomes=outcomes), 200
+    outcomes = (o.as_dict() for o in svc.manifest_import.run(g.actor, rows, read))  # refused here, before the page
+    session["catch_up"] = True  # the outcomes stream after the headers: the next page catches the read models up
+    return Response(stream_template("import.html", outcomes=outcomes))  # each row's outcome shows as it is done
 
 
 # -- transfers (移交) -------------------------------------------------------------------------------------------
@@ -417,15 +432,17 @@ def browse():  # type: ignore[no-untyped-def]
 @login_required
 def ledger():  # type: ignore[no-untyped-def]
     authorise(g.actor, Action.AUDIT_LEDGER)
-    svc, report, proof = services(), None, None
-    if request.method == "POST" and request.form.get("action") == "verify":
-        svc.ledger.catch_up()
-        report = svc.audit()
+    svc, proof = services(), None
     seq = _int("seq")
     checkpoint = svc.ledger.latest_checkpoint()
     if seq and checkpoint:
         proof = svc.ledger.inclusion_proof(seq, checkpoint["size"])
-    return render_template("ledger.html", checkpoint=checkpoint, size=svc.ledger.size(), report=report, proof=proof, seq=seq)
+    page = {"checkpoint": checkpoint, "size": svc.ledger.size(), "proof": proof, "seq": seq}
+    if request.method == "POST" and request.form.get("action") == "verify":
+        # Every event against its sealed entry: a minute for a million; the page shows it going.
+        verifying = Running(lambda progress: svc.audit(progress=progress.set))
+        return Response(stream_template("ledger.html", verifying=verifying, **page))
+    return render_template("ledger.html", **page)
 
 
 @blueprint.get("/ledger/export.zip")
@@ -450,22 +467,29 @@ def ledger_export():  # type: ignore[no-untyped-def]
 @blueprint.get("/compliance")
 @login_required
 def compliance():  # type: ignore[no-untyped-def]
-    svc, a = services(), request.args
+    svc, a, actor = services(), request.args, g.actor
     fresh()
-    as_of = svc.catalogue.as_of(g.actor, parse_moment(a["as_of"])) if a.get("as_of") else None
     changes = None
     if a.get("record") and a.get("from") and a.get("to"):
         rid = _uuid(a["record"])
-        changes = svc.desk.diff(g.actor, rid, _int("from") or 0, _int("to") or 0)
-    return render_template(
-        "compliance.html",
-        as_of=as_of,
-        changes=changes,
-        args=a,
-        access=svc.catalogue.access_log(g.actor)[:100],
-        searches=svc.catalogue.search_log(g.actor)[:100],
-        usage=svc.catalogue.usage(g.actor),
+        changes = svc.desk.diff(actor, rid, _int("from") or 0, _int("to") or 0)
+    page = {
+        "changes": changes,
+        "args": a,
+        "access": svc.catalogue.access_log(actor)[:100],
+        "searches": svc.catalogue.search_log(actor)[:100],
+        "usage": svc.catalogue.usage(actor),
+    }
+    if not a.get("as_of"):
+        return render_template("compliance.html", replaying=None, **page)
+    moment = parse_moment(a["as_of"])  # a bad date is refused here, before the page starts
+    authorise(actor, Action.READ_HISTORY)
+    # The catalogue as of a moment is replayed from the events (tens of seconds for 100,000 records): streamed.
+    replaying = Running(
+        lambda progress: svc.catalogue.as_of(actor, moment, progress=progress.advance),
+        total=svc.archive.recorder.max_notification_id() or 0,
     )
+    return Response(stream_template("compliance.html", replaying=replaying, **page))
 
 
 # -- administration ------------------------------------------------------------------------------------------------

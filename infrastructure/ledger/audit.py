@@ -53,13 +53,18 @@ class LedgerAudit:
     def __init__(self, ledger: MerkleLedger, snapshots: Callable[[], Iterable[StoredEvent]]) -> None:
         self.ledger = ledger
         self.snapshots = snapshots
+        self._progress: Callable[[int, int], None] | None = None
+        self._total = 0
 
-    def run(self, batch: int = 2000) -> AuditReport:
+    def run(self, batch: int = 2000, progress: Callable[[int, int], None] | None = None) -> AuditReport:
+        """`progress(events compared, events in the store)` after each batch."""
         report = AuditReport()
         try:
             self.ledger.catch_up()
         except TamperedEvent as error:
             report.findings.append(Finding("unsealable", str(error), stream=error.stream, version=error.version))
+        self._progress = progress
+        self._total = self.ledger.recorder.max_notification_id() or 0
         self._compare_store(report, batch)
         self._check_ledger(report)
         self._check_snapshots(report)
@@ -86,6 +91,8 @@ class LedgerAudit:
         while notes := self.ledger.recorder.select_notifications(start=start, limit=batch):
             report.events += len(notes)
             yield from notes
+            if self._progress:
+                self._progress(report.events, max(self._total, report.events))
             start = notes[-1].id + 1
 
     def _compare_store(self, report: AuditReport, batch: int) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from datetime import UTC, datetime
 from uuid import UUID
 
 import pytest
@@ -224,6 +225,38 @@ def test_an_auditor_downloads_the_signed_trail_and_it_verifies_offline_a_reader_
     zipfile.ZipFile(io.BytesIO(bundle.data)).extractall(tmp_path / "export")
     report = Services.verify_export(tmp_path / "export")
     assert report.ok and report.entries == services.ledger.size()
+
+
+def test_the_catalogue_as_of_a_moment_streams_its_progress_then_shows_what_it_said_then(services, app) -> None:
+    story = scenario.build(services, records=1)
+    services.archive.annotate(story.archivist, story.records[0], {"responsible": "市政府办公室"})
+    before = datetime.now(UTC)
+    services.archive.collect(story.archivist, title="后来收集的文件", source="办公室")
+    services.catalogue.refresh()
+    make_user(services, "officer", [Role.COMPLIANCE], SecurityLevel.SECRET)
+    officer = Browser(app)
+    officer.login("officer")
+    page = officer.get("/compliance", query_string={"as_of": before.isoformat()})
+    assert page.status_code == 200 and page.is_streamed
+    html = page.get_data(as_text=True)
+    assert 'class="progress-feed"' in html and 'class="finished"' in html
+    shown = html[html.index('id="as-of-result"') :]
+    assert "关于2011年档案工作的通知（0）" in shown and "后来收集的文件" not in shown
+    bad = officer.get("/compliance?as_of=last+Tuesday")
+    assert bad.status_code == 422 and "not an ISO 8601 time" in bad.get_data(as_text=True)
+    reader = Browser(app)
+    make_user(services, "reader", [Role.READER])
+    reader.login("reader")
+    assert reader.get(f"/compliance?as_of={before.date()}").status_code == 403
+
+
+def test_verifying_the_ledger_from_the_page_shows_its_progress_and_its_verdict(services, app) -> None:
+    scenario.build(services, records=2)
+    make_user(services, "audit", [Role.AUDITOR], SecurityLevel.PUBLIC)
+    auditor = Browser(app)
+    auditor.login("audit")
+    html = auditor.submit("/ledger", "/ledger", {"action": "verify"}).get_data(as_text=True)
+    assert 'class="progress-feed"' in html and 'id="verify-result" class="ok"' in html
 
 
 def test_denials_are_recorded_for_compliance(services, app, graded) -> None:
