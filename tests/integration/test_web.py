@@ -240,6 +240,7 @@ def test_the_catalogue_as_of_a_moment_streams_its_progress_then_shows_what_it_sa
     assert page.status_code == 200 and page.is_streamed
     html = page.get_data(as_text=True)
     assert 'class="progress-feed"' in html and 'class="finished"' in html
+    assert "当时共 1 份档案" in html
     shown = html[html.index('id="as-of-result"') :]
     assert "关于2011年档案工作的通知（0）" in shown and "后来收集的文件" not in shown
     bad = officer.get("/compliance?as_of=last+Tuesday")
