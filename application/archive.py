@@ -72,23 +72,11 @@ class Archive(Application):
     # -- loading ------------------------------------------------------------------------------------------------
 
     def load(self, kind: type[A], aggregate_id: UUID, version: int | None = None) -> A:
-        try:
-            found = self.repository.get(aggregate_id, version=version)
-        except AggregateNotFoundError:
-            raise NotFound(f"no {kind.__name__.lower()} {aggregate_id}") from None
-        if not isinstance(found, kind):
-            raise NotFound(f"no {kind.__name__.lower()} {aggregate_id}")
-        return found
+        return _of_kind(kind, aggregate_id, lambda: self.repository.get(aggregate_id, version=version))
 
     def current(self, kind: type[A], aggregate_id: UUID) -> A:
         """As `load`, for reading only: the object is shared with other requests and must not be changed."""
-        try:
-            found = self._current.get(aggregate_id, deepcopy_from_cache=False)
-        except AggregateNotFoundError:
-            raise NotFound(f"no {kind.__name__.lower()} {aggregate_id}") from None
-        if not isinstance(found, kind):
-            raise NotFound(f"no {kind.__name__.lower()} {aggregate_id}")
-        return found
+        return _of_kind(kind, aggregate_id, lambda: self._current.get(aggregate_id, deepcopy_from_cache=False))
 
     def exists(self, aggregate_id: UUID) -> bool:
         return aggregate_id in self.repository
@@ -367,3 +355,14 @@ class Archive(Application):
         record = self.record_for(actor, record_id, Action.DISPOSE)
         record.destroy(actor=actor.id, reason=reason, certificate=certificate)
         self._save(record)
+
+
+def _of_kind(kind: type[A], aggregate_id: UUID, get: Callable[[], Any]) -> A:
+    """The aggregate if it exists and is a `kind`; otherwise NotFound (an id of another kind says nothing either)."""
+    try:
+        found = get()
+    except AggregateNotFoundError:
+        raise NotFound(f"no {kind.__name__.lower()} {aggregate_id}") from None
+    if not isinstance(found, kind):
+        raise NotFound(f"no {kind.__name__.lower()} {aggregate_id}")
+    return found
