@@ -148,7 +148,7 @@ class Services:
 
     @cached_property
     def accounts(self) -> Accounts:
-        return Accounts(self.archive, self.passwords, SqlFailureWindow(self.engine))
+        return Accounts(self.archive, self.passwords, SqlFailureWindow(self.engine, self.read_engine))
 
     @cached_property
     def sessions(self) -> Sessions:

@@ -83,13 +83,21 @@ class SqlSessions:
 class SqlFailureWindow:
     """Failed sign-ins per key (a user name, a client address) within a sliding window."""
 
-    def __init__(self, engine: Engine, limit: int = 5, seconds: float = 300.0, clock: Callable[[], float] = time.time) -> None:
-        self.engine, self.limit, self.seconds, self.clock = engine, limit, seconds, clock
+    def __init__(
+        self,
+        engine: Engine,
+        reader: Engine | None = None,
+        limit: int = 5,
+        seconds: float = 300.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """`reader`: as for SqlSessions, so asking how long to wait does not take SQLite's write lock."""
+        self.engine, self.reader, self.limit, self.seconds, self.clock = engine, reader or engine, limit, seconds, clock
 
     def wait(self, key: str) -> int:
         """Seconds until `key` may try again (0: now)."""
         since = self.clock() - self.seconds
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             recent = (
                 conn.execute(
                     select(login_failures.c.at)
