@@ -23,7 +23,7 @@ from application.archive import Conflict, NotFound
 from application.authorisation import Forbidden
 from application.bootstrap import ERROR_STATUS, Services
 from domain.errors import DomainError
-from web.i18n import LANGUAGES, compile_translations, pick_language
+from web.i18n import compile_translations, pick_language
 from web.labels import labels, navigation, when
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,6 @@ def _page_context() -> dict[str, Any]:
 
     return {
         "actor": actor,
-        "languages": LANGUAGES,
         "locale": str(get_locale()),
         "nav": navigation(actor),
         "gettext": gettext,
