@@ -79,7 +79,8 @@ def create_app(services: Services | None = None, config: dict[str, Any] | None =
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
-        if "archive_session" in (response.headers.get("Set-Cookie") or ""):
+        if g.get("actor") is not None or "archive_session" in (response.headers.get("Set-Cookie") or ""):
+            # What a signed-in user sees is graded by their clearance: no copy in a browser or proxy cache.
             response.headers["Cache-Control"] = "no-store"
         return response
 

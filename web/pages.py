@@ -49,7 +49,10 @@ def _uuid(text: str) -> UUID:
 
 def fresh() -> None:
     """Read-your-writes for this browser: the read models must include its own last command, nothing more."""
-    if session.pop("catch_up", False):  # after a streamed page, whose last write was not known when it began
+    # Asked before popped: a pop marks the session changed even when the key is absent, and a changed session is
+    # signed and sent back as a new cookie on every page.
+    if session.get("catch_up"):  # after a streamed page, whose last write was not known when it began
+        session.pop("catch_up")
         session["seen"] = services().archive.recorder.max_notification_id() or 0
     services().catalogue.refresh(upto=session.get("seen", 0))
 

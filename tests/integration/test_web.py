@@ -74,6 +74,19 @@ def test_a_login_starts_a_new_session_and_a_logout_ends_it(services, app) -> Non
     assert thief.get("/search").status_code == 302  # the copied cookie no longer opens a session
 
 
+def test_reading_pages_keeps_the_session_cookie_and_no_page_a_user_sees_is_cached(services, app) -> None:
+    make_user(services, "wang", [Role.ARCHIVIST])
+    browser = Browser(app)
+    browser.login("wang")
+    browser.get("/")  # the first page after a login keeps the session's CSRF secret in the cookie
+    for path in ("/", "/browse", "/search?q=档案"):
+        page = browser.get(path)
+        assert page.status_code == 200
+        assert "Set-Cookie" not in page.headers  # nothing changed: the cookie is not signed and sent again
+        assert page.headers["Cache-Control"] == "no-store"  # clearance-graded content stays out of caches
+    assert "no-store" not in (Browser(app).get("/login").headers.get("Cache-Control") or "")
+
+
 def record_through_the_forms(services: Services, app) -> UUID:  # type: ignore[no-untyped-def]
     services.archive.define_scheme(SYSTEM, fonds="Z109", fonds_name="示例市档案馆")
     make_user(services, "wang", [Role.ARCHIVIST], SecurityLevel.SECRET)
