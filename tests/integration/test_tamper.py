@@ -12,8 +12,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from eventsourcing.persistence import MapperDeserialisationError
+from sqlalchemy import delete, func, select
 
+from application.authorisation import SYSTEM
 from application.bootstrap import Services
+from domain.users import Role
+from domain.values import SecurityLevel
+from infrastructure.ledger.ledger import LedgerError
+from infrastructure.ledger.tables import ledger_nodes
 from tests.integration import rawstore, scenario
 from web.cli import main
 
@@ -60,6 +66,7 @@ def test_an_untouched_archive_passes_audit_and_its_export_verifies(services: Ser
 def test_a_changed_byte_in_a_stored_event_is_reported_by_audit_and_history(services: Services, sealed) -> None:
     events, _ = rawstore.tables(services)
     record = sealed.records[1]
+    assert {item.signature for item in services.history.events(record)} == {"valid"}
     flip_byte(services, events, where_version(services), (stream_param(services, record), 2))
     code, out = cli("ledger", "audit")
     assert code == 1
@@ -68,6 +75,8 @@ def test_a_changed_byte_in_a_stored_event_is_reported_by_audit_and_history(servi
     assert f"CHANGED: seq {expected_seq}" in out
     code, out = cli("history", str(record))
     assert code == 1 and "INVALID" in out
+    # The process that wrote and verified the event before remembers verdicts only for the exact bytes it checked.
+    assert services.history.events(record)[1].signature == "INVALID: bad signature"
 
 
 def test_a_changed_byte_in_a_snapshot_is_caught(services: Services, sealed) -> None:
@@ -124,9 +133,7 @@ def test_a_truncated_tail_is_caught_by_the_witnessed_checkpoint(services: Servic
 
 def truncate_everything_after(services: Services, keep: int) -> None:
     """What a careful attacker does: drop the newest events, their ledger rows and the checkpoints covering them."""
-    from sqlalchemy import delete
-
-    from infrastructure.ledger.tables import ledger_checkpoints, ledger_entries, ledger_nodes, projection_positions
+    from infrastructure.ledger.tables import ledger_checkpoints, ledger_entries, projection_positions
 
     events, _ = rawstore.tables(services)
     with services.engine.begin() as conn:
@@ -143,3 +150,19 @@ def truncate_everything_after(services: Services, keep: int) -> None:
         fresh.ledger.catch_up()  # re-seal the shortened store, as the attacker's copy of the software would
     finally:
         fresh.close()
+
+
+def test_a_deleted_tree_node_stops_sealing_with_a_clear_error_and_seals_nothing_half(services: Services, sealed) -> None:
+    size = services.ledger.size()
+    top = size.bit_length() - 1  # the root of the largest perfect subtree: every next leaf joins it
+    with services.engine.begin() as conn:
+        conn.execute(delete(ledger_nodes).where(ledger_nodes.c.level == top, ledger_nodes.c.idx == 0))
+        nodes = conn.execute(select(func.count()).select_from(ledger_nodes)).scalar_one()
+    services.archive.register_user(
+        SYSTEM, username="late", roles=[Role.READER], clearance=SecurityLevel.PUBLIC, password_hash="x"
+    )
+    with pytest.raises(LedgerError, match=rf"tree node \({top}, 0\) is missing"):
+        services.ledger.catch_up()
+    assert services.ledger.size() == size  # nothing of the batch was written
+    with services.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(ledger_nodes)).scalar_one() == nodes
