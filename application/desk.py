@@ -65,11 +65,11 @@ class RecordDesk:
 
     def _may_read_history(self, actor: Actor, record_id: UUID) -> None:
         """Permission and clearance first, without replaying the history just to check them."""
-        self.archive.record_for(actor, record_id, Action.READ_HISTORY)
+        self.archive.record_for(actor, record_id, Action.READ_HISTORY, reading=True)
 
     def readable(self, actor: Actor, record_id: UUID) -> Record:
         """The record if the actor may read it: within clearance, and for 秘密 and above with an approved request."""
-        record = self.archive.record_for(actor, record_id, Action.READ)
+        record = self.archive.record_for(actor, record_id, Action.READ, reading=True)
         if not self.catalogue.visibility(actor).allows(int(record.security), str(record_id)):
             raise NotFound(f"no record {record_id}")
         return record
@@ -94,7 +94,7 @@ class RecordDesk:
     def qc_desk(self, actor: Actor, record_ids: list[str]) -> list[Record]:
         """The records waiting for a person's QC decision, as far as the actor may see them."""
         authorise(actor, Action.QC)
-        return [self.archive.record_for(actor, UUID(r), Action.QC) for r in record_ids]
+        return [self.archive.record_for(actor, UUID(r), Action.QC, reading=True) for r in record_ids]
 
     def text(self, actor: Actor, record_id: UUID) -> str:
         return self._text(self.readable(actor, record_id))

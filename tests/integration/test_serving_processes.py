@@ -15,6 +15,7 @@ from domain.activity import ActivityLog
 from domain.users import Role
 from infrastructure.config import Settings
 from infrastructure.leadership import Leadership
+from tests.integration import scenario
 from tests.integration.webclient import Browser, make_user
 from web.app import create_app
 
@@ -48,6 +49,17 @@ def test_failed_logins_are_counted_across_workers(services, other_worker) -> Non
         assert (first if attempt % 2 else second).login("wang", "not the password").status_code == 401
     locked = first.login("wang")  # the right password, but the five failures were spread over both workers
     assert locked.status_code == 429 and "try again in" in locked.get_data(as_text=True)
+
+
+def test_a_record_changed_in_one_worker_shows_changed_on_the_next_view_in_another(services, other_worker) -> None:
+    story = scenario.build(services, records=0)
+    record_id = scenario.appraised(services, story, "关于档案移交的通知")
+    make_user(services, "reader", [Role.READER])
+    elsewhere = Browser(create_app(other_worker))
+    elsewhere.login("reader")
+    assert "文号" not in elsewhere.get(f"/records/{record_id}").get_data(as_text=True)  # now in that worker's cache
+    services.archive.annotate(story.archivist, record_id, {"doc_number": "办发〔2011〕7号"}, reason="补录文号")
+    assert "办发〔2011〕7号" in elsewhere.get(f"/records/{record_id}").get_data(as_text=True)
 
 
 def test_page_views_from_many_threads_in_two_workers_are_all_recorded_in_order(services, other_worker) -> None:
