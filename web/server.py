@@ -11,14 +11,93 @@ in the database, so any worker serves any browser. The background jobs run in wh
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.gthread import ThreadWorker
 
 from application.bootstrap import Services
 from web.app import create_app
 from web.i18n import compile_translations
+
+# Connections stay with the worker that accepted them (HTTP keep-alive), and a burst of new ones can land mostly on
+# one worker: seen, all 32 of a benchmark's on one of two workers, the other idle, at half the throughput. So each
+# worker publishes how many connections it holds, in memory shared by the workers (made before the fork), and
+# accepts new ones only while no other worker holds fewer. The least loaded always accepts: nothing waits for a slot.
+SLOTS = 64
+
+
+class ConnectionCounts:
+    def __init__(self) -> None:
+        fork = multiprocessing.get_context("fork")
+        self.pids = fork.RawArray("i", SLOTS)
+        self.held = fork.RawArray("i", SLOTS)
+        self.lock = fork.Lock()
+
+    def claim(self, pid: int) -> int:
+        """A slot for this worker (one left by a worker that died is taken over); -1 if all are in use."""
+        with self.lock:
+            for slot in range(SLOTS):
+                if self.pids[slot] == 0 or not _alive(self.pids[slot]):
+                    self.pids[slot], self.held[slot] = pid, 0
+                    return slot
+        return -1
+
+    def release(self, slot: int) -> None:
+        with self.lock:
+            self.pids[slot], self.held[slot] = 0, 0
+
+    def least_loaded(self, slot: int) -> bool:
+        mine = self.held[slot]
+        return all(self.held[other] >= mine for other in range(SLOTS) if self.pids[other] and other != slot)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+_counts: ConnectionCounts | None = None  # set by serve() in the master, inherited by every forked worker
+
+
+class BalancedThreadWorker(ThreadWorker):  # type: ignore[misc]
+    """gunicorn's gthread worker that accepts connections only while it is the least loaded (see ConnectionCounts)."""
+
+    slot = -1
+    _held = 0
+    _most = 1000
+
+    def init_process(self) -> None:
+        self.slot = _counts.claim(os.getpid()) if _counts else -1
+        super().init_process()
+
+    # gthread reads these two at every turn of its loop: it accepts while nr_conns < worker_connections.
+    @property
+    def nr_conns(self) -> int:
+        return self._held
+
+    @nr_conns.setter
+    def nr_conns(self, value: int) -> None:
+        self._held = value
+        if _counts is not None and self.slot >= 0:
+            _counts.held[self.slot] = value
+
+    @property
+    def worker_connections(self) -> int:
+        if _counts is None or self.slot < 0 or _counts.least_loaded(self.slot):
+            return self._most
+        return self._held  # not the least loaded: accept nothing now
+
+    @worker_connections.setter
+    def worker_connections(self, value: int) -> None:
+        self._most = value
 
 
 def default_workers() -> int:
@@ -42,6 +121,8 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
 
 def _worker_exit(_server: Any, worker: Any) -> None:
+    if _counts is not None and getattr(worker, "slot", -1) >= 0:
+        _counts.release(worker.slot)
     services = getattr(getattr(worker, "wsgi", None), "extensions", {}).get("archive")
     if services is not None:
         services.close()  # gives up the lead at once, so another worker takes over the jobs
@@ -56,6 +137,8 @@ def serve(host: str, port: int, workers: int | None = None, threads: int = 16) -
         compile_translations(home / "translations")  # once, before the workers start
     finally:
         services.close()  # nothing opened here may be inherited by the forked workers
+    global _counts
+    _counts = ConnectionCounts()
     print(f"Records archive at http://{host}:{port}/  (data in {home})", flush=True)
     password_file = home / "initial-admin-password"
     if password_file.exists():
@@ -64,7 +147,7 @@ def serve(host: str, port: int, workers: int | None = None, threads: int = 16) -
         {
             "bind": f"{host}:{port}",
             "workers": workers or default_workers(),
-            "worker_class": "gthread",
+            "worker_class": "web.server.BalancedThreadWorker",
             "threads": threads,
             "keepalive": 30,
             "timeout": 300,  # a worker is restarted only if its main loop stalls this long (requests run in threads)

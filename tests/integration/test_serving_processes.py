@@ -4,6 +4,8 @@ Two Services over the same ARCHIVE_HOME stand for two workers (each has its own 
 
 from __future__ import annotations
 
+import os
+import subprocess
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -18,6 +20,7 @@ from infrastructure.leadership import Leadership
 from tests.integration import scenario
 from tests.integration.webclient import Browser, make_user
 from web.app import create_app
+from web.server import ConnectionCounts
 
 
 @pytest.fixture
@@ -99,3 +102,19 @@ def test_a_malformed_activity_event_fails_its_own_request_and_no_other(services)
     services.archive.record_activity(reader, ActivityLog.Searched, query="会议纪要", filters={}, hits=3)
     log = services.archive.load(ActivityLog, ActivityLog.id_for(reader.id, datetime.now(UTC).date()))
     assert log.version == 2  # opened, then the one good search: the refused event left no gap
+
+
+def test_only_the_least_loaded_worker_accepts_connections_and_a_dead_workers_slot_is_taken_over() -> None:
+    counts = ConnectionCounts()  # shared memory, as the serving master makes it before the fork
+    first, second = counts.claim(os.getpid()), counts.claim(os.getppid())
+    counts.held[first], counts.held[second] = 17, 15
+    assert counts.least_loaded(second) and not counts.least_loaded(first)
+    counts.held[second] = 17
+    assert counts.least_loaded(first) and counts.least_loaded(second)  # a tie: both accept, nothing waits
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dead = counts.claim(gone.pid)
+    counts.held[dead] = 0  # a worker that died holding nothing must not stop the others accepting for long:
+    assert counts.claim(os.getpid()) == dead  # its replacement takes the slot over and starts from zero
+    counts.release(dead)
+    assert counts.least_loaded(first)
