@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 
 from application.accounts import LoginRefused
 from application.bootstrap import Services
@@ -60,6 +61,7 @@ def login():  # type: ignore[no-untyped-def]
     store.close(session.get("sid"))
     session.clear()  # a new session id at every login: nothing from before the login carries over
     session["sid"] = store.open(actor.id)
+    generate_csrf()  # the session's CSRF secret goes into the login's cookie: the pages after it need not re-sign it
     target = request.args.get("next") or ""
     return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("pages.dashboard"))
 
