@@ -217,15 +217,19 @@ class Services:
         def led(job: Callable[[], object]) -> Callable[[], object]:
             return lambda: job() if self.leadership.held() else None
 
-        return start_scheduler(
+        self.scheduler = start_scheduler(
             [
                 ("ledger-follow", led(self.ledger.catch_up), 2),
                 ("projections-follow", led(self.projections.run), 1),
                 ("ledger-checkpoint", led(self.ledger.checkpoint), self.settings.checkpoint_interval),
             ]
         )
+        return self.scheduler
 
     def close(self) -> None:
+        scheduler = getattr(self, "scheduler", None)
+        if scheduler is not None and scheduler.running:
+            scheduler.shutdown(wait=True)  # the jobs stop before the connections they use are closed
         if getattr(self, "leadership", None) is not None:
             self.leadership.release()
         if "archive" in self.__dict__:

@@ -12,7 +12,9 @@ log = logging.getLogger(__name__)
 
 def start_scheduler(jobs: list[tuple[str, Callable[[], object], int]]) -> BackgroundScheduler:
     """jobs: (name, function, interval in seconds). A job never runs twice at once (max_instances=1)."""
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per run would drown the request log
+    # Not even its warnings: a follower busier than its interval is skipped a turn and logs a line every second,
+    # which would drown the request log; the job simply runs again at the next turn. A failing job is logged below.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
     scheduler = BackgroundScheduler(daemon=True)
     for name, function, seconds in jobs:
         scheduler.add_job(
