@@ -33,6 +33,9 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
         cursor.execute("PRAGMA busy_timeout=60000")
         # 64 MB page cache (default 2 MB): upserts into a 100,000-row catalogue stop re-reading index pages.
         cursor.execute("PRAGMA cache_size=-65536")
+        # Pages read through a memory map instead of copied by read() into each pooled connection's cache: ~3% less
+        # CPU a request under load (benchmarks/README.md). Address space only; WAL mode is unaffected.
+        cursor.execute("PRAGMA mmap_size=1073741824")
         cursor.close()
 
     if readonly:
