@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from bisect import bisect_left
 
 from infrastructure.search.bigrams import folded
 
@@ -33,7 +34,8 @@ def snippet(text: str, terms: list[str]) -> str:
     spans = match_spans(text, terms)
     if not spans:
         return ""
-    best = max(range(len(spans)), key=lambda i: sum(1 for s, _ in spans[i:] if s < spans[i][0] - LEAD + WIDTH))
+    starts = [s for s, _ in spans]  # sorted: the matches a window opened at match i holds are a run from i
+    best = max(range(len(spans)), key=lambda i: bisect_left(starts, starts[i] - LEAD + WIDTH, lo=i) - i)
     start = max(0, spans[best][0] - LEAD)
     end = min(len(text), start + WIDTH)
     out, cursor = ["…" if start else ""], start

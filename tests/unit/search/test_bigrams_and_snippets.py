@@ -28,3 +28,9 @@ def test_long_and_short_texts_are_cut_the_same_way() -> None:
     assert len(text) >= 48
     short = [tokens(part) for part in text.split("  ")]
     assert tokens(text).split() == " ".join(short).split()
+
+
+def test_the_snippet_window_is_where_the_matches_crowd() -> None:
+    lone, crowd = "档案" + "无关的话" * 60, "档案馆藏档案，档案整理"
+    out = snippet(lone + crowd + "无关的话" * 60, ["档案"])
+    assert out.count("<mark>档案</mark>") == 3 and "馆藏" in out
