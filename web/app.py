@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request, session
 from flask_babel import Babel, get_locale, get_translations
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from markupsafe import Markup
 
 from application.accounts import LoginRefused
@@ -46,6 +46,7 @@ def create_app(services: Services | None = None, config: dict[str, Any] | None =
     app.extensions["archive"] = services
     Babel(app, locale_selector=pick_language)
     csrf = CSRFProtect(app)
+    app.jinja_env.globals["csrf_token"] = csrf_token
 
     from web import api, auth, pages
 
@@ -85,6 +86,24 @@ def create_app(services: Services | None = None, config: dict[str, Any] | None =
         return response
 
     return app
+
+
+# Every page has a form (log out) and so a CSRF token. Flask-WTF signs the session's secret afresh for each page;
+# a signed token never expires here (WTF_CSRF_TIME_LIMIT=None), so one per secret is kept and reused, as the
+# tokens of one page already are. Checking a posted token is unchanged.
+_SIGNED_CSRF: dict[str, str] = {}
+SIGNED_CSRF_KEPT = 10_000
+
+
+def csrf_token() -> str:
+    secret = session.get("csrf_token")
+    token = _SIGNED_CSRF.get(secret) if secret else None
+    if token is None:
+        token = generate_csrf()
+        _SIGNED_CSRF[session["csrf_token"]] = token
+        if len(_SIGNED_CSRF) > SIGNED_CSRF_KEPT:
+            _SIGNED_CSRF.pop(next(iter(_SIGNED_CSRF)), None)
+    return token
 
 
 def _page_context() -> dict[str, Any]:

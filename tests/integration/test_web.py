@@ -18,7 +18,7 @@ from domain.users import Role
 from domain.values import SecurityLevel
 from tests import pages
 from tests.integration import scenario
-from tests.integration.webclient import PASSWORD, Browser, make_user
+from tests.integration.webclient import PASSWORD, Browser, csrf, make_user
 from web.app import create_app
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -56,6 +56,12 @@ def test_forms_without_the_csrf_token_are_refused(services, app) -> None:
     browser.login("wang")
     forged = browser.client.post("/records/new", data={"title": "伪造"})
     assert forged.status_code == 400 and "reload the page" in forged.get_data(as_text=True)
+    make_user(services, "li", [Role.ARCHIVIST])
+    other = Browser(app)
+    other.login("li")
+    borrowed = csrf(other.get("/").get_data(as_text=True))  # a valid token, of another session
+    refused = browser.client.post("/records/new", data={"title": "伪造", "csrf_token": borrowed})
+    assert refused.status_code == 400
     assert browser.client.post("/login", data={"username": "wang", "password": PASSWORD}).status_code == 400
 
 
