@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import time
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -26,7 +27,9 @@ from web.i18n import compile_translations
 # one worker: seen, all 32 of a benchmark's on one of two workers, the other idle, at half the throughput. So each
 # worker publishes how many connections it holds, in memory shared by the workers (made before the fork), and
 # accepts new ones only while no other worker holds fewer. The least loaded always accepts: nothing waits for a slot.
+# A worker whose loop has not turned for STALE seconds (stuck, or killed before it could say so) is not counted.
 SLOTS = 64
+STALE = 5.0
 
 
 class ConnectionCounts:
@@ -34,6 +37,7 @@ class ConnectionCounts:
         fork = multiprocessing.get_context("fork")
         self.pids = fork.RawArray("i", SLOTS)
         self.held = fork.RawArray("i", SLOTS)
+        self.seen = fork.RawArray("d", SLOTS)  # time.monotonic() of each worker's last loop turn (one clock per host)
         self.lock = fork.Lock()
 
     def claim(self, pid: int) -> int:
@@ -41,7 +45,7 @@ class ConnectionCounts:
         with self.lock:
             for slot in range(SLOTS):
                 if self.pids[slot] == 0 or not _alive(self.pids[slot]):
-                    self.pids[slot], self.held[slot] = pid, 0
+                    self.pids[slot], self.held[slot], self.seen[slot] = pid, 0, time.monotonic()
                     return slot
         return -1
 
@@ -50,8 +54,14 @@ class ConnectionCounts:
             self.pids[slot], self.held[slot] = 0, 0
 
     def least_loaded(self, slot: int) -> bool:
+        now = time.monotonic()
+        self.seen[slot] = now  # asked at every turn of the asking worker's loop: its heartbeat
         mine = self.held[slot]
-        return all(self.held[other] >= mine for other in range(SLOTS) if self.pids[other] and other != slot)
+        return all(
+            self.held[other] >= mine
+            for other in range(SLOTS)
+            if self.pids[other] and other != slot and now - self.seen[other] < STALE
+        )
 
 
 def _alive(pid: int) -> bool:

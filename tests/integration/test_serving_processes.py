@@ -118,3 +118,7 @@ def test_only_the_least_loaded_worker_accepts_connections_and_a_dead_workers_slo
     assert counts.claim(os.getpid()) == dead  # its replacement takes the slot over and starts from zero
     counts.release(dead)
     assert counts.least_loaded(first)
+    counts.held[second] = 3
+    assert not counts.least_loaded(first)
+    counts.seen[second] -= 60  # its loop has not turned for a minute: stuck, it must not stop the others accepting
+    assert counts.least_loaded(first)
