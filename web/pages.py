@@ -425,7 +425,8 @@ def browse():  # type: ignore[no-untyped-def]
     )
     page = max(1, _int("page", 1) or 1)
     total, rows = svc.catalogue.browse(g.actor, where, offset=(page - 1) * 50, limit=50)
-    return render_template("browse.html", tree=svc.catalogue.tree(g.actor), total=total, rows=rows, page=page, args=a)
+    shown = [(r["code"] or "", r["record_id"], r["title"], r["state"], r["date"] or "") for r in rows]
+    return render_template("browse.html", tree=svc.catalogue.tree(g.actor), total=total, rows=shown, page=page, args=a)
 
 
 # -- auditors and compliance ----------------------------------------------------------------------------------------

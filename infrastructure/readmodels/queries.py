@@ -91,8 +91,10 @@ class SqlCatalogue:
                 .subquery()
             )
             found = select(*LIST_COLUMNS).join(keys, catalogue.c.record_id == keys.c.record_id).order_by(*order)
-            rows = conn.execute(found).mappings().all()
-        return int(total), [dict(r) for r in rows]
+            result = conn.execute(found)
+            names = list(result.keys())
+            rows = [dict(zip(names, row, strict=True)) for row in result.all()]  # plain tuples: no mapping view a row
+        return int(total), rows
 
     def record(self, v: Visibility, record_id: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
