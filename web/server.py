@@ -10,6 +10,7 @@ in the database, so any worker serves any browser. The background jobs run in wh
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -127,7 +128,22 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         """Called in each worker after the fork."""
         services = Services.from_env()
         services.start_background()
-        return create_app(services)
+        app = create_app(services)
+        _tune_garbage_collector()
+        return app
+
+
+# A page allocates thousands of short-lived objects, which reference counting frees; cycles are rare. With CPython's
+# default thresholds (700, 10, 10) the collector ran every few hundred allocations and rescanned the worker's
+# long-lived objects (app, templates, caches) in its older generations. Frozen start-up objects and rarer young
+# collections: ~4% more requests a second and a lower tail in A/B runs (benchmarks/README.md).
+GC_THRESHOLDS = (20_000, 20, 20)
+
+
+def _tune_garbage_collector() -> None:
+    gc.collect()
+    gc.freeze()  # what exists after start-up is never collected: it is scanned no more
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def _worker_exit(_server: Any, worker: Any) -> None:
