@@ -80,8 +80,9 @@ def create_app(services: Services | None = None, config: dict[str, Any] | None =
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
-        if g.get("actor") is not None or "archive_session" in (response.headers.get("Set-Cookie") or ""):
-            # What a signed-in user sees is graded by their clearance: no copy in a browser or proxy cache.
+        # What a signed-in user sees is graded by their clearance, and a response that sets the session cookie (it
+        # is written after this hook, when the session changed) must not be replayed to anyone: no cached copies.
+        if g.get("actor") is not None or session.modified:
             response.headers["Cache-Control"] = "no-store"
         return response
 
