@@ -195,7 +195,9 @@ class Catalogue:
         root: dict[str, Any] = {"count": 0, "children": {}}
         for row in self.queries.tree(v):
             node = root
-            node["count"] += row["count"]
+            node["count"] += row["count"]  # the whole list's total, records not catalogued yet included
+            if row["fonds"] is None:
+                continue  # they have no place in the tree
             for key in (row["fonds"], row["category"], str(row["year"]), row["org"]):
                 node = node["children"].setdefault(key, {"count": 0, "children": {}})
                 node["count"] += row["count"]

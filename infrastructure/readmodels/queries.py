@@ -116,12 +116,11 @@ class SqlCatalogue:
             return {state: int(count) for state, count in rows}
 
     def tree(self, v: Visibility) -> list[dict[str, Any]]:
-        """Counts per fonds / category / year / organisation (the classification tree), visible records only."""
+        """Counts per fonds / category / year / organisation (the classification tree), visible records only; the
+        records not catalogued yet come as one row with no fonds."""
         keys = (catalogue.c.fonds, catalogue.c.category, catalogue.c.year, catalogue.c.org)
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(*keys, func.count()).where(visible(v), catalogue.c.fonds.is_not(None)).group_by(*keys).order_by(*keys)
-            )
+            rows = conn.execute(select(*keys, func.count()).where(visible(v)).group_by(*keys).order_by(*keys))
             return [{"fonds": f, "category": c, "year": y, "org": o, "count": int(n)} for f, c, y, o, n in rows]
 
     # -- logs and statistics (compliance) -------------------------------------------------------------------------

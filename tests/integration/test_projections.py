@@ -166,3 +166,13 @@ def test_a_list_is_paged_in_reference_code_order_after_clearance_is_applied(serv
     pages = [services.catalogue.browse(reader, EVERYTHING, offset=start, limit=3)[1] for start in (0, 3, 6)]
     assert [r["code"] for page in pages for r in page] == codes  # no row twice, none skipped, the order kept
     assert services.catalogue.browse(reader, EVERYTHING, offset=8, limit=3) == (8, [])
+
+
+def test_the_list_total_counts_records_not_catalogued_yet_and_the_tree_leaves_them_out(services: Services) -> None:
+    story = scenario.build(services, records=1)
+    collected = services.archive.collect(story.archivist, title="尚未编目的来文", source="办公室")
+    services.catalogue.refresh()
+    total, rows = services.catalogue.browse(story.archivist, EVERYTHING, limit=100)
+    assert total == len(rows) == 2 and str(collected) in {r["record_id"] for r in rows}
+    tree = services.catalogue.tree(story.archivist)
+    assert tree["count"] == 2 and list(tree["children"]) == ["Z109"] and tree["children"]["Z109"]["count"] == 1
