@@ -82,7 +82,8 @@ def create_app(services: Services | None = None, config: dict[str, Any] | None =
         response.headers["Referrer-Policy"] = "same-origin"
         # What a signed-in user sees is graded by their clearance, and a response that sets the session cookie (it
         # is written after this hook, when the session changed) must not be replayed to anyone: no cached copies.
-        if g.get("actor") is not None or session.modified:
+        # The stylesheet and script are the same for everyone: those a browser may keep.
+        if request.endpoint != "static" and (g.get("actor") is not None or session.modified):
             response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -89,6 +89,7 @@ def test_reading_pages_keeps_the_session_cookie_and_no_page_a_user_sees_is_cache
         assert page.status_code == 200
         assert "Set-Cookie" not in page.headers  # nothing changed: the cookie is not signed and sent again
         assert page.headers["Cache-Control"] == "no-store"  # clearance-graded content stays out of caches
+    assert "no-store" not in (browser.get("/static/app.css").headers.get("Cache-Control") or "")
     anonymous = Browser(app)
     login_page = anonymous.get("/login")  # starts a session (its CSRF secret) and sends the cookie
     assert "Set-Cookie" in login_page.headers and login_page.headers["Cache-Control"] == "no-store"
