@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import os
 import shutil
 import threading
 import time
@@ -39,6 +40,11 @@ STORED = ("title", "code", "doc_number", "abstract", "fulltext", "date")
 SNIPPET_FIELDS = ("fulltext", "abstract", "title", "doc_number")
 KEYWORD_FIELDS = ("category", "fonds", "org", "retention")
 MAX_QUERY = 200
+# Repeated searches are answered from memory until the index changes (as Solr's queryResultCache does). The index is
+# rewritten only when records change, not when they are viewed or searched, so a popular query costs one tantivy
+# search per change instead of one per asking. Keyed on the whole query, visibility included: an answer is only
+# ever given again to the same clearance and grants. About 20 KB an answer.
+RESULTS_KEPT = 2048
 _REGEX_META = set("\\.+*?()|[]{}^$#&-~")
 
 
@@ -73,6 +79,8 @@ class TantivySearchIndex:
         self._threads = threads
         self._lock = threading.Lock()  # tantivy allows one writer per index
         self._bulk_writer: Any = None
+        self._generation: tuple[int, int, int] | None = None
+        self._results: dict[SearchQuery, tuple[tuple[int, int, int], SearchResult]] = {}
         self.directory.mkdir(parents=True, exist_ok=True)
         self.index = tantivy.Index(self.schema, path=str(self.directory))
         # Tokenizers are not persisted with the index: register at every open.
@@ -155,6 +163,29 @@ class TantivySearchIndex:
     # -- querying -------------------------------------------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchResult:
+        """From memory if the same query (its visibility included) was answered since the index last changed."""
+        generation = self._generation_now()
+        if generation != self._generation:
+            self.index.reload()  # another process may have committed: search what it wrote, then forget old answers
+            self._results, self._generation = {}, generation
+        kept = self._results.get(query)
+        if kept is not None and kept[0] == generation:
+            return kept[1]
+        result = self._search(query)
+        self._results[query] = (generation, result)
+        if len(self._results) > RESULTS_KEPT:
+            self._results.pop(next(iter(self._results)), None)
+        return result
+
+    def _generation_now(self) -> tuple[int, int, int]:
+        """tantivy rewrites meta.json (a new file, renamed into place) at every commit, and at nothing else."""
+        try:
+            found = os.stat(self.directory / "meta.json")
+        except FileNotFoundError:
+            return (0, 0, 0)
+        return (found.st_ino, found.st_mtime_ns, found.st_size)
+
+    def _search(self, query: SearchQuery) -> SearchResult:
         terms = runs(query.text[:MAX_QUERY])
         full = tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in (self._text_query(terms), *self._filters(query))])
         searcher = self.index.searcher()

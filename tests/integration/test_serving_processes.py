@@ -13,8 +13,10 @@ from datetime import UTC, datetime
 import pytest
 
 from application.bootstrap import Services
+from application.search import SearchQuery
 from domain.activity import ActivityLog
 from domain.users import Role
+from domain.values import SecurityLevel
 from infrastructure.config import Settings
 from infrastructure.leadership import Leadership
 from tests.integration import scenario
@@ -122,3 +124,18 @@ def test_only_the_least_loaded_worker_accepts_connections_and_a_dead_workers_slo
     assert not counts.least_loaded(first)
     counts.seen[second] -= 60  # its loop has not turned for a minute: stuck, it must not stop the others accepting
     assert counts.least_loaded(first)
+
+
+def test_a_search_answered_from_memory_shows_a_record_indexed_by_another_worker_at_once(services, other_worker) -> None:
+    story = scenario.build(services, records=0)
+    scenario.appraised(services, story, "关于档案数字化的通知")
+    services.catalogue.refresh()
+    reader = make_user(services, "reader", [Role.READER])
+    query = SearchQuery(text="档案数字化")
+    assert other_worker.search.search(reader, query).total == 1
+    assert other_worker.search.search(reader, query).total == 1  # the same question again: answered from memory
+    scenario.appraised(services, story, "档案数字化工作方案")
+    scenario.appraised(services, story, "档案数字化保密要求", security=SecurityLevel.SECRET)
+    services.catalogue.refresh()  # this worker's projection commits the index; the other's memory is stale now
+    assert other_worker.search.search(reader, query).total == 2  # the new record shows, the secret one does not
+    assert other_worker.search.search(story.archivist, query).total == 3  # to one who may see it, it shows
