@@ -39,6 +39,7 @@ class ConnectionCounts:
         self.pids = fork.RawArray("i", SLOTS)
         self.held = fork.RawArray("i", SLOTS)
         self.seen = fork.RawArray("d", SLOTS)  # time.monotonic() of each worker's last loop turn (one clock per host)
+        self.used = fork.RawValue("i", 0)  # slots past this were never claimed: the check at every turn stops here
         self.lock = fork.Lock()
 
     def claim(self, pid: int) -> int:
@@ -47,6 +48,7 @@ class ConnectionCounts:
             for slot in range(SLOTS):
                 if self.pids[slot] == 0 or not _alive(self.pids[slot]):
                     self.pids[slot], self.held[slot], self.seen[slot] = pid, 0, time.monotonic()
+                    self.used.value = max(self.used.value, slot + 1)
                     return slot
         return -1
 
@@ -60,7 +62,7 @@ class ConnectionCounts:
         mine = self.held[slot]
         return all(
             self.held[other] >= mine
-            for other in range(SLOTS)
+            for other in range(self.used.value)
             if self.pids[other] and other != slot and now - self.seen[other] < STALE
         )
 
