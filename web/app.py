@@ -46,7 +46,6 @@ def create_app(services: Services | None = None, config: dict[str, Any] | None =
     app.extensions["archive"] = services
     Babel(app, locale_selector=pick_language)
     csrf = CSRFProtect(app)
-    app.jinja_env.globals["csrf_token"] = csrf_token
 
     from web import api, auth, pages
 
@@ -92,7 +91,8 @@ def create_app(services: Services | None = None, config: dict[str, Any] | None =
 
 # Every page has a form (log out) and so a CSRF token. Flask-WTF signs the session's secret afresh for each page;
 # a signed token never expires here (WTF_CSRF_TIME_LIMIT=None), so one per secret is kept and reused, as the
-# tokens of one page already are. Checking a posted token is unchanged.
+# tokens of one page already are. Checking a posted token is unchanged. Templates get it from _page_context: a
+# Jinja global would be shadowed by the context processor Flask-WTF registers, which hands out generate_csrf.
 _SIGNED_CSRF: dict[str, str] = {}
 SIGNED_CSRF_KEPT = 10_000
 
@@ -126,6 +126,7 @@ def _page_context() -> dict[str, Any]:
         "nav": navigation(actor),
         "gettext": gettext,
         "ngettext": ngettext,
+        "csrf_token": csrf_token,
         **labels(),
     }
 

@@ -65,6 +65,20 @@ def test_forms_without_the_csrf_token_are_refused(services, app) -> None:
     assert browser.client.post("/login", data={"username": "wang", "password": PASSWORD}).status_code == 400
 
 
+def test_a_session_signs_its_csrf_token_once_and_the_reused_token_is_accepted(services, app, monkeypatch) -> None:
+    make_user(services, "wang", [Role.ARCHIVIST])
+    browser = Browser(app)
+    browser.login("wang")
+    first = csrf(browser.get("/").get_data(as_text=True))
+    # An hour later a freshly signed token would carry another timestamp, and so other bytes.
+    from itsdangerous.timed import TimestampSigner
+
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(datetime.now(UTC).timestamp()) + 3600)
+    assert csrf(browser.get("/search").get_data(as_text=True)) == first
+    registered = browser.client.post("/records/new", data={"title": "一份登记", "csrf_token": first})
+    assert registered.status_code == 302
+
+
 def test_a_login_starts_a_new_session_and_a_logout_ends_it(services, app) -> None:
     make_user(services, "wang", [Role.ARCHIVIST])
     browser = Browser(app)
