@@ -109,26 +109,34 @@ def csrf_token() -> str:
 
 
 def _page_context() -> dict[str, Any]:
-    actor = g.get("actor")
+    actor, locale = g.get("actor"), str(get_locale())
+    return {
+        **(_BY_LANGUAGE.get(locale) or _language_context(locale)),
+        "actor": actor,
+        "nav": navigation(actor, locale),
+        "csrf_token": csrf_token,
+    }
+
+
+# What every page of one language shares, built at its first page: the gettext functions bound to its catalogue
+# (Flask-Babel keeps the catalogues for the process's lifetime too) and the translated labels.
+_BY_LANGUAGE: dict[str, dict[str, Any]] = {}
+
+
+def _language_context(locale: str) -> dict[str, Any]:
     translations = get_translations()
 
-    # Bound to this request's catalogue once (Jinja's newstyle gettext, without asking Flask-Babel for the
-    # language and the catalogue again at each of a page's dozens of strings).
+    # Jinja's newstyle gettext, without asking Flask-Babel for the language and the catalogue again at each of a
+    # page's dozens of strings.
     def gettext(string: str, **variables: Any) -> Markup:
         return Markup(translations.ugettext(string)) % variables
 
     def ngettext(singular: str, plural: str, num: int, **variables: Any) -> Markup:
         return Markup(translations.ungettext(singular, plural, num)) % {"num": num, **variables}
 
-    return {
-        "actor": actor,
-        "locale": str(get_locale()),
-        "nav": navigation(actor),
-        "gettext": gettext,
-        "ngettext": ngettext,
-        "csrf_token": csrf_token,
-        **labels(),
-    }
+    context = {"locale": locale, "gettext": gettext, "ngettext": ngettext, **labels()}
+    _BY_LANGUAGE[locale] = context
+    return context
 
 
 def query(arguments: dict[str, Any]) -> str:

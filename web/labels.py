@@ -6,15 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from flask import url_for
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from application.authorisation import Action, Actor
 from application.catalogue import QUEUES
 from web.i18n import LANGUAGES
-
-_BY_LOCALE: dict[str, dict[str, Any]] = {}
-
 
 # The header's links, in order: (endpoint, label, permission that shows it; None: everyone signed in).
 _NAVIGATION = [
@@ -34,11 +31,11 @@ _NAVIGATION = [
 _NAV_BY_KEY: dict[tuple[str, frozenset[Any], bool], list[tuple[str, str]]] = {}
 
 
-def navigation(actor: Actor | None) -> list[tuple[str, str]]:
+def navigation(actor: Actor | None, locale: str) -> list[tuple[str, str]]:
     """(href, label) of the pages this actor's roles open, built once per language and set of roles."""
     if actor is None:
         return []
-    key = (str(get_locale()), actor.roles, actor.is_system)
+    key = (locale, actor.roles, actor.is_system)
     if key not in _NAV_BY_KEY:
         _NAV_BY_KEY[key] = [
             (url_for(endpoint), label()) for endpoint, label, needs in _NAVIGATION if needs is None or actor.may(needs)
@@ -47,14 +44,8 @@ def navigation(actor: Actor | None) -> list[tuple[str, str]]:
 
 
 def labels() -> dict[str, Any]:
-    """Built once per language: ~150 translations looked up on every page cost a third of a page's time."""
-    locale = str(get_locale())
-    if locale not in _BY_LOCALE:
-        _BY_LOCALE[locale] = _labels()
-    return _BY_LOCALE[locale]
-
-
-def _labels() -> dict[str, Any]:
+    """The request's language's names for codes; built once per language (web/app.py): ~150 translations looked
+    up on every page cost a third of a page's time."""
     return {
         "Action_": Action,
         "stylesheet": url_for("static", filename="app.css"),
