@@ -51,8 +51,8 @@ QUEUES = {
 class _All:
     """A filter that filters nothing."""
 
-    def clauses(self) -> list[Any]:
-        return []
+    def values(self) -> dict[str, Any]:
+        return {}
 
 
 _ALL = _All()

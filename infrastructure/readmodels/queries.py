@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, func, or_, select
+from sqlalchemy import ColumnElement, Engine, Integer, Select, and_, bindparam, func, or_, select
 
 from application.visibility import Visibility
 from infrastructure.readmodels.tables import access_log, catalogue, catalogue_pages, record_steps, search_log
@@ -29,6 +30,27 @@ def visible(v: Visibility) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
+def _visible_shape(approved: bool) -> ColumnElement[bool]:
+    """visible() with its values as parameters, for statements built once (see _page_statements)."""
+    clauses = [catalogue.c.security <= bindparam("open_upto")]
+    if approved:
+        clauses.append(
+            and_(catalogue.c.security <= bindparam("clearance"), catalogue.c.record_id.in_(bindparam("approved", expanding=True)))
+        )
+    return or_(*clauses)
+
+
+def _visible_values(v: Visibility) -> tuple[bool, dict[str, Any]]:
+    approved = bool(v.approved) and v.clearance > v.open_upto
+    values: dict[str, Any] = {"open_upto": v.open_upto}
+    if approved:
+        values |= {"clearance": v.clearance, "approved": sorted(v.approved)}
+    return approved, values
+
+
+_FILTERED = ("state", "fonds", "category", "year", "org", "retention", "security")
+
+
 @dataclass(frozen=True)
 class CatalogueFilter:
     state: str | None = None
@@ -49,17 +71,38 @@ class CatalogueFilter:
         given = [p for p in path if p is not None]
         return given if path[: len(given)] == given else None
 
-    def clauses(self) -> list[ColumnElement[bool]]:
-        found: list[ColumnElement[bool]] = []
-        for name in ("state", "fonds", "category", "year", "org", "retention", "security"):
-            value = getattr(self, name)
-            if value is not None and value != "":
-                found.append(catalogue.c[name] == value)
-        if self.date_from:
-            found.append(catalogue.c.date >= self.date_from)
-        if self.date_to:
-            found.append(catalogue.c.date <= self.date_to)
-        return found
+    def values(self) -> dict[str, Any]:
+        """What this filter asks for, by column (empty fields ask for nothing)."""
+        chosen = {name: getattr(self, name) for name in _FILTERED if getattr(self, name) not in (None, "")}
+        return chosen | {name: getattr(self, name) for name in ("date_from", "date_to") if getattr(self, name)}
+
+
+def _filter_shape(names: tuple[str, ...]) -> list[ColumnElement[bool]]:
+    found = [catalogue.c[name] == bindparam(f"is_{name}") for name in names if name in _FILTERED]
+    if "date_from" in names:
+        found.append(catalogue.c.date >= bindparam("is_date_from"))
+    if "date_to" in names:
+        found.append(catalogue.c.date <= bindparam("is_date_to"))
+    return found
+
+
+@lru_cache(maxsize=512)
+def _page_statements(sort: str, names: tuple[str, ...], approved: bool) -> tuple[Select[Any], Select[Any]]:
+    """(count, page) for one shape of query, built once: building a statement of this size cost more than running
+    it (SQLAlchemy's compiled cache still needs a cache key from a new statement each time; a reused one keeps it)."""
+    condition = and_(_visible_shape(approved), *_filter_shape(names))
+    count = select(func.count()).select_from(catalogue).where(condition)
+    order = (*SORTS.get(sort, SORTS["code"]), catalogue.c.record_id)
+    # Keys first, rows after (a "deferred join"): OFFSET skips index entries, not whole rows.
+    keys = (
+        select(catalogue.c.record_id)
+        .where(condition)
+        .order_by(*order)
+        .offset(bindparam("offset", type_=Integer))
+        .limit(bindparam("limit", type_=Integer))
+        .subquery()
+    )
+    return count, select(*LIST_COLUMNS).join(keys, catalogue.c.record_id == keys.c.record_id).order_by(*order)
 
 
 class SqlCatalogue:
@@ -76,22 +119,14 @@ class SqlCatalogue:
         total: int | None = None,
     ) -> tuple[int, list[dict[str, Any]]]:
         """A page of rows and the total (counted unless the caller already knows it)."""
-        condition = and_(visible(v), *where.clauses())
+        approved, values = _visible_values(v)
+        chosen = where.values()
+        values |= {f"is_{name}": value for name, value in chosen.items()}
+        count, found = _page_statements(sort if sort in SORTS else "code", tuple(chosen), approved)
         with self.engine.connect() as conn:
             if total is None:
-                total = conn.execute(select(func.count()).select_from(catalogue).where(condition)).scalar_one()
-            order = (*SORTS.get(sort, SORTS["code"]), catalogue.c.record_id)
-            # Keys first, rows after (a "deferred join"): OFFSET skips index entries, not whole rows.
-            keys = (
-                select(catalogue.c.record_id)
-                .where(condition)
-                .order_by(*order)
-                .offset(max(0, offset))
-                .limit(max(1, min(limit, 500)))
-                .subquery()
-            )
-            found = select(*LIST_COLUMNS).join(keys, catalogue.c.record_id == keys.c.record_id).order_by(*order)
-            result = conn.execute(found)
+                total = conn.execute(count, values).scalar_one()
+            result = conn.execute(found, values | {"offset": max(0, offset), "limit": max(1, min(limit, 500))})
             names = list(result.keys())
             rows = [dict(zip(names, row, strict=True)) for row in result.all()]  # plain tuples: no mapping view a row
         return int(total), rows
