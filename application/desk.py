@@ -4,6 +4,7 @@ the record above a user's clearance does not exist for them — not its page ima
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -58,6 +59,11 @@ class RecordDesk:
     def state_at(self, actor: Actor, record_id: UUID, version: int) -> dict[str, Any]:
         self._may_read_history(actor, record_id)
         return self.history.state(record_id, version=version)
+
+    def state_as_of(self, actor: Actor, record_id: UUID, moment: datetime) -> dict[str, Any]:
+        """The record as it stood at a moment (`archive show --as-of` for people), rights checked as for a version."""
+        self._may_read_history(actor, record_id)
+        return self.history.state(record_id, as_of=moment)
 
     def diff(self, actor: Actor, record_id: UUID, first: int, second: int) -> list[Change]:
         self._may_read_history(actor, record_id)

@@ -6,12 +6,14 @@ Errors are {"error": {"code", "message"}} with a 4xx status for the caller's mis
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from flask import Blueprint, g, jsonify, request
 
 from application.authorisation import Action, Forbidden, authorise
+from application.history import parse_moment
 from application.search import SearchQuery
 from domain.errors import InvalidValue
 from domain.values import Retention, SecurityLevel
@@ -46,11 +48,33 @@ def _body() -> dict[str, Any]:
     return data
 
 
-def _uuid(text: str) -> UUID:
+def _uuid(text: str, what: str = "record") -> UUID:
     try:
         return UUID(text)
     except ValueError:
-        raise InvalidValue(f"{text!r} is not a record id") from None
+        raise InvalidValue(f"{text!r} is not a {what} id") from None
+
+
+def _moment(name: str) -> datetime:
+    """An ISO 8601 time from the query (a bare date: the end of that day; no zone: UTC), held in UTC so that a
+    far-off zone at the ends of the calendar is refused here rather than overflowing a comparison later."""
+    raw = request.args.get(name)
+    if not raw:
+        raise InvalidValue(f"the query parameter {name} is required (ISO 8601, e.g. 2026-03-01T09:30:00+08:00)")
+    try:
+        return parse_moment(raw).astimezone(UTC)
+    except OverflowError:
+        raise InvalidValue(f"{raw!r} is outside the calendar") from None
+
+
+def _plain(row: dict[str, Any]) -> dict[str, Any]:
+    """A catalogue row as JSON: dates as ISO 8601 (Flask would write them as HTTP dates)."""
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in row.items()}
+
+
+def _page() -> tuple[int, int]:
+    """offset and limit of a list (at most 100 a call, as search)."""
+    return _args_int("offset", 0), min(_args_int("limit", 50, minimum=1), 100)
 
 
 @blueprint.get("/openapi.json")
@@ -246,3 +270,196 @@ def recognise(record_id: str):  # type: ignore[no-untyped-def]
 def ingest(record_id: str):  # type: ignore[no-untyped-def]
     _token_only()
     return jsonify(package=services().digitisation.ingest(g.actor, _uuid(record_id)))
+
+
+# -- the past of a record (compliance: DESIGN §6 gives history to archivists, appraisers and compliance) ----------
+
+
+@blueprint.get("/records/<record_id>/versions/<int:version>")
+@login_required
+def record_version(record_id: str, version: int):  # type: ignore[no-untyped-def]
+    if version < 1:
+        raise InvalidValue("versions count from 1")
+    return jsonify(services().desk.state_at(g.actor, _uuid(record_id), version))
+
+
+@blueprint.get("/records/<record_id>/as-of")
+@login_required
+def record_as_of(record_id: str):  # type: ignore[no-untyped-def]
+    return jsonify(services().desk.state_as_of(g.actor, _uuid(record_id), _moment("time")))
+
+
+@blueprint.get("/records/<record_id>/diff")
+@login_required
+def record_diff(record_id: str):  # type: ignore[no-untyped-def]
+    first, second = _args_int("from", minimum=1), _args_int("to", minimum=1)
+    changes = services().desk.diff(g.actor, _uuid(record_id), first, second)
+    return jsonify(changes=[change.as_json() for change in changes])
+
+
+# -- the catalogue ------------------------------------------------------------------------------------------------
+
+
+@blueprint.get("/catalogue")
+@login_required
+def catalogue_list():  # type: ignore[no-untyped-def]
+    """The browse page's list: filtered by the classification (and state); only what the caller may see is counted."""
+    svc, a = services(), request.args
+    svc.catalogue.refresh()
+    where = svc.catalogue_filter(
+        state=a.get("state") or None,
+        fonds=a.get("fonds") or None,
+        category=a.get("category") or None,
+        year=_args_int("year", 0) or None,
+        org=a.get("org") or None,
+    )
+    offset, limit = _page()
+    total, rows = svc.catalogue.browse(g.actor, where, offset=offset, limit=limit)
+    return jsonify(total=total, records=[_plain(row) for row in rows])
+
+
+@blueprint.get("/catalogue/tree")
+@login_required
+def catalogue_tree():  # type: ignore[no-untyped-def]
+    services().catalogue.refresh()
+    return jsonify(services().catalogue.tree(g.actor))
+
+
+@blueprint.get("/catalogue/as-of")
+@login_required
+def catalogue_as_of():  # type: ignore[no-untyped-def]
+    """The catalogue as it stood at a moment, replayed from the events (the compliance page streams it; here one
+    answer, a page of it at a time, with the total then)."""
+    moment = _moment("time")
+    offset, limit = _page()
+    rows = services().catalogue.as_of(g.actor, moment)
+    return jsonify(total=len(rows), records=[_plain(row) for row in rows[offset : offset + limit]])
+
+
+# -- compliance logs (DESIGN §6: compliance reads the logs) ---------------------------------------------------------
+
+
+@blueprint.get("/compliance/access-log")
+@login_required
+def access_log():  # type: ignore[no-untyped-def]
+    a = request.args
+    services().catalogue.refresh()
+    rows = services().catalogue.access_log(g.actor, record_id=a.get("record_id") or None, user_id=a.get("user_id") or None)
+    return jsonify(entries=rows)
+
+
+@blueprint.get("/compliance/search-log")
+@login_required
+def search_log():  # type: ignore[no-untyped-def]
+    services().catalogue.refresh()
+    return jsonify(entries=services().catalogue.search_log(g.actor, user_id=request.args.get("user_id") or None))
+
+
+@blueprint.get("/compliance/usage")
+@login_required
+def usage():  # type: ignore[no-untyped-def]
+    services().catalogue.refresh()
+    return jsonify(services().catalogue.usage(g.actor))
+
+
+# -- transfers (移交) ---------------------------------------------------------------------------------------------
+
+
+def _transfer_json(transfer: Any) -> dict[str, Any]:
+    return {
+        "transfer_id": str(transfer.id),
+        "department": transfer.department,
+        "state": transfer.state,
+        "expected": list(transfer.expected),
+        "received": dict(transfer.received),
+        "missing": list(transfer.missing),
+        "complete": getattr(transfer, "complete", None),  # known once the receipt is checked
+    }
+
+
+def _strings(value: Any, name: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidValue(f"{name} is a list of strings")
+    return value
+
+
+@blueprint.post("/transfers")
+@login_required
+def register_transfer():  # type: ignore[no-untyped-def]
+    d = _body()
+    transfer_id = services().archive.register_transfer(
+        g.actor, department=str(d.get("department", "")), expected=_strings(d.get("expected"), "expected")
+    )
+    return jsonify(transfer_id=str(transfer_id)), 201
+
+
+@blueprint.get("/transfers/<transfer_id>")
+@login_required
+def transfer(transfer_id: str):  # type: ignore[no-untyped-def]
+    return jsonify(_transfer_json(services().transfers.load(g.actor, _uuid(transfer_id, "transfer"))))
+
+
+def _received_items(value: Any, department: str) -> list[tuple[str, UUID, dict[str, Any]]]:
+    """[{"item", "title"?}] as the transfer page's "item,title" lines: the title defaults to the item, the source is
+    the handing-over department."""
+    if not isinstance(value, list) or not all(isinstance(v, dict) and isinstance(v.get("item"), str) for v in value):
+        raise InvalidValue('items is a list of {"item": "...", "title": "..."}')
+    return [(v["item"].strip(), uuid4(), {"title": str(v.get("title") or v["item"]), "source": department}) for v in value]
+
+
+@blueprint.post("/transfers/<transfer_id>/receive")
+@login_required
+def receive(transfer_id: str):  # type: ignore[no-untyped-def]
+    d, svc, tid = _body(), services(), _uuid(transfer_id, "transfer")
+    items = _received_items(d.get("items"), svc.transfers.load(g.actor, tid).department)
+    return jsonify(record_ids=[str(r) for r in svc.archive.receive_batch(g.actor, tid, items)])
+
+
+@blueprint.post("/transfers/<transfer_id>/check")
+@login_required
+def check_receipt(transfer_id: str):  # type: ignore[no-untyped-def]
+    _token_only()
+    missing = services().archive.check_receipt(g.actor, _uuid(transfer_id, "transfer"))
+    return jsonify(missing=missing, complete=not missing)
+
+
+# -- access requests (DESIGN §6: 秘密 and above need an approved request) --------------------------------------------
+
+
+@blueprint.post("/access-requests")
+@login_required
+def ask_access():  # type: ignore[no-untyped-def]
+    d = _body()
+    request_id = services().access.ask(g.actor, _uuid(str(d.get("record_id", ""))), str(d.get("purpose", "")))
+    return jsonify(request_id=str(request_id)), 201
+
+
+@blueprint.post("/access-requests/<request_id>/decision")
+@login_required
+def decide_access(request_id: str):  # type: ignore[no-untyped-def]
+    d = _body()
+    if not isinstance(d.get("approve"), bool):
+        raise InvalidValue("approve is true or false")
+    reason = d.get("reason")
+    services().access.decide(g.actor, _uuid(request_id, "request"), d["approve"], str(reason) if reason else None)
+    return jsonify(status="approved" if d["approve"] else "refused")
+
+
+@blueprint.get("/access-requests/pending")
+@login_required
+def pending_access():  # type: ignore[no-untyped-def]
+    """Undecided requests on records the decider may see, oldest first."""
+    pending = services().access.pending(g.actor)
+    return jsonify(
+        requests=[
+            {
+                "request_id": str(req.id),
+                "requester": req.requester,
+                "purpose": req.purpose,
+                "record_id": req.record_id,
+                "title": record.title,
+                "code": str(record.code) if record.code else None,
+            }
+            for req, record in pending
+        ]
+    )

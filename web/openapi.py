@@ -19,7 +19,10 @@ _TYPES = {
     "positive": _POSITIVE,
     "string": {"type": "string"},
     "limit": {"type": "integer", "minimum": 1, "maximum": 100},
+    "version": {"type": "integer", "minimum": 1, "maximum": 10_000},
     "security": {"type": "string", "enum": ["0", "1", "2", "3", "4", "公开", "内部", "秘密", "机密", "绝密"]},
+    # ISO 8601; a bare date means the end of that day, no zone means UTC (application/history.parse_moment).
+    "time": {"type": "string", "format": "date-time"},
 }
 
 
@@ -55,9 +58,40 @@ _RECORD = {"name": "record_id", "in": "path", "required": True, "schema": {"type
 
 
 def _with_record(path_item: dict[str, Any]) -> dict[str, Any]:
+    return _with_path(path_item, _RECORD)
+
+
+def _with_id(name: str, path_item: dict[str, Any]) -> dict[str, Any]:
+    """A path item under /…/{name}, a uuid (a transfer, an access request)."""
+    return _with_path(path_item, {"name": name, "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}})
+
+
+def _with_path(path_item: dict[str, Any], *params: dict[str, Any]) -> dict[str, Any]:
     for op in path_item.values():
-        op["parameters"] = [_RECORD, *op.get("parameters", [])]
+        op["parameters"] = [*params, *op.get("parameters", [])]
     return path_item
+
+
+def _no_body(summary: str) -> dict[str, Any]:
+    """A command that takes nothing but its path."""
+    return {
+        "post": {
+            "summary": summary,
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}, **_ERRORS},
+        }
+    }
+
+
+_VERSION = {"name": "version", "in": "path", "required": True, "schema": _TYPES["version"]}
+_FILTERS = [
+    ("state", "string", False),
+    ("fonds", "string", False),
+    ("category", "string", False),
+    ("year", "year", False),
+    ("org", "string", False),
+    ("offset", "offset", False),
+    ("limit", "limit", False),
+]
 
 
 OPENAPI: dict[str, Any] = {
@@ -173,27 +207,68 @@ OPENAPI: dict[str, Any] = {
                 },
             )
         ),
-        "/api/v1/records/{record_id}/ocr": _with_record(
-            {
-                "post": {
-                    "summary": "recognise the text of the pages (offline OCR)",
-                    "responses": {
-                        "200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}},
-                        **_ERRORS,
-                    },
-                }
-            }
+        "/api/v1/records/{record_id}/ocr": _with_record(_no_body("recognise the text of the pages (offline OCR)")),
+        "/api/v1/records/{record_id}/ingest": _with_record(_no_body("seal the record's content into an archival package")),
+        "/api/v1/records/{record_id}/versions/{version}": _with_path(
+            _get("the record's state after a version (history readers only)"), _RECORD, _VERSION
         ),
-        "/api/v1/records/{record_id}/ingest": _with_record(
-            {
-                "post": {
-                    "summary": "seal the record's content into an archival package",
-                    "responses": {
-                        "200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}},
-                        **_ERRORS,
-                    },
-                }
-            }
+        "/api/v1/records/{record_id}/as-of": _with_record(
+            _get("the record's state at a moment (history readers only)", [("time", "time", True)])
+        ),
+        "/api/v1/records/{record_id}/diff": _with_record(
+            _get(
+                "field-by-field changes between two versions: field, old, new, version, who, when, why",
+                [("from", "version", True), ("to", "version", True)],
+            )
+        ),
+        "/api/v1/catalogue": _get("the catalogue list within the caller's clearance, with its total", _FILTERS),
+        "/api/v1/catalogue/tree": _get("the classification tree (fonds, category, year, organisation) with counts"),
+        "/api/v1/catalogue/as-of": _get(
+            "the catalogue as it stood at a moment, replayed from the events",
+            [("time", "time", True), ("offset", "offset", False), ("limit", "limit", False)],
+        ),
+        "/api/v1/compliance/access-log": _get(
+            "the access log (views, downloads, denials), newest first", [("record_id", "string", False), ("user_id", "string", False)]
+        ),
+        "/api/v1/compliance/search-log": _get("the search log, newest first", [("user_id", "string", False)]),
+        "/api/v1/compliance/usage": _get("use per day, category and user group"),
+        "/api/v1/transfers": _post(
+            "register a department's hand-over (移交) with the items it should contain",
+            ["department", "expected"],
+            {"department": {"type": "string"}, "expected": {"type": "array", "items": {"type": "string"}}},
+        ),
+        "/api/v1/transfers/{transfer_id}": _with_id("transfer_id", _get("a transfer: expected, received, missing")),
+        "/api/v1/transfers/{transfer_id}/receive": _with_id(
+            "transfer_id",
+            _post(
+                "record the items received (each becomes a collected record)",
+                ["items"],
+                {
+                    "items": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["item"],
+                            "properties": {"item": {"type": "string"}, "title": {"type": "string"}},
+                        },
+                    }
+                },
+            ),
+        ),
+        "/api/v1/transfers/{transfer_id}/check": _with_id("transfer_id", _no_body("check the receipt against the list")),
+        "/api/v1/access-requests": _post(
+            "ask to read a record at 秘密 or above, with a purpose",
+            ["record_id", "purpose"],
+            {"record_id": {"type": "string", "format": "uuid"}, "purpose": {"type": "string"}},
+        ),
+        "/api/v1/access-requests/pending": _get("undecided access requests on records the decider may see"),
+        "/api/v1/access-requests/{request_id}/decision": _with_id(
+            "request_id",
+            _post(
+                "approve or refuse an access request (a refusal gives its reason; never the asker)",
+                ["approve"],
+                {"approve": {"type": "boolean"}, "reason": {"type": "string"}},
+            ),
         ),
     },
 }
