@@ -85,5 +85,12 @@ class Search:
             text=query.text[:200],
         )
         result = self.index.search(scoped)
-        self.archive.record_activity(actor, ActivityLog.Searched, query=scoped.text, filters=scoped.filters(), hits=result.total)
+        self.archive.record_activity(
+            actor,
+            ActivityLog.Searched,
+            query=scoped.text,
+            filters=scoped.filters(),
+            hits=result.total,
+            ceiling=scoped.visibility.ceiling,  # who may later see this count in the search log (DESIGN §6)
+        )
         return result

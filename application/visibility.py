@@ -28,6 +28,12 @@ class Visibility:
     def allows(self, security: int, record_id: str) -> bool:
         return security <= self.open_upto or (security <= self.clearance and record_id in self.approved)
 
+    @property
+    def ceiling(self) -> int:
+        """The highest level a result under this visibility can include: up to the clearance once approved requests
+        widen it, else up to open_upto. A count of results is only shown to those cleared this high (DESIGN §6)."""
+        return self.clearance if self.approved and self.clearance > self.open_upto else self.open_upto
+
 
 def visibility_for(actor: Actor, approved: frozenset[str] = frozenset()) -> Visibility:
     clearance = int(actor.clearance)

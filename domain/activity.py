@@ -34,6 +34,9 @@ class ActivityLog(Aggregate):
         query: str
         filters: dict[str, Any]
         hits: int
+        # The highest security level the hits could include (the searcher's scope): a compliance officer cleared
+        # lower is not shown the count (DESIGN §6: not even in counts). Searches stored before it have none.
+        ceiling: int | None = None
 
     class RecordViewed(Aggregate.Event):
         actor: str

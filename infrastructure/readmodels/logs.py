@@ -39,7 +39,8 @@ class LogsProjection:
         for event in events:
             kind = type(event)
             if kind is ActivityLog.Searched:
-                searches.append({**_common(event), "query": event.query, "filters": event.filters, "hits": event.hits})
+                searched = {"query": event.query, "filters": event.filters, "hits": event.hits, "ceiling": event.ceiling}
+                searches.append({**_common(event), **searched})  # ceiling: None for searches stored before it
             elif kind in _ACCESS:
                 purpose = getattr(event, "purpose", None) or getattr(event, "reason", None)
                 accesses.append(

@@ -7,9 +7,10 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Integer, Select, and_, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Engine, Integer, Select, and_, bindparam, case, func, null, or_, select
 
 from application.visibility import Visibility
+from domain.values import SecurityLevel
 from infrastructure.readmodels.tables import access_log, catalogue, catalogue_pages, record_steps, search_log
 
 SORTS = {
@@ -46,6 +47,26 @@ def _visible_values(v: Visibility) -> tuple[bool, dict[str, Any]]:
     if approved:
         values |= {"clearance": v.clearance, "approved": sorted(v.approved)}
     return approved, values
+
+
+# -- the compliance logs (DESIGN §6: a record above the officer's clearance never appears, not even in counts) -------
+
+# Each access with its record's catalogue row, if there is one (a login refusal has no record; a probe for an id that
+# never existed has no row and reveals nothing).
+_ACCESSES = access_log.outerjoin(catalogue, access_log.c.record_id == catalogue.c.record_id)
+
+
+def _access_visible(v: Visibility) -> ColumnElement[bool]:
+    """An access shows when its record is visible to the officer at the record's current level, or has no row."""
+    return or_(catalogue.c.record_id.is_(None), visible(v))
+
+
+def _hits_seen(v: Visibility) -> ColumnElement[Any]:
+    """A search's hit count, or NULL when its hits could include records above what the officer sees: its ceiling
+    is higher, or unknown (searches logged before ceilings were) and the officer is not cleared to the top level."""
+    if v.open_upto >= max(SecurityLevel):
+        return search_log.c.hits
+    return case((search_log.c.ceiling <= v.open_upto, search_log.c.hits), else_=null()).label("hits")
 
 
 _FILTERED = ("state", "fonds", "category", "year", "org", "retention", "security")
@@ -160,8 +181,10 @@ class SqlCatalogue:
 
     # -- logs and statistics (compliance) -------------------------------------------------------------------------
 
-    def access_log(self, record_id: str | None = None, user_id: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
-        query = select(access_log).order_by(access_log.c.at.desc()).limit(limit)
+    def access_log(
+        self, v: Visibility, record_id: str | None = None, user_id: str | None = None, limit: int = 500
+    ) -> list[dict[str, Any]]:
+        query = select(access_log).select_from(_ACCESSES).where(_access_visible(v)).order_by(access_log.c.at.desc()).limit(limit)
         if record_id:
             query = query.where(access_log.c.record_id == record_id)
         if user_id:
@@ -169,31 +192,35 @@ class SqlCatalogue:
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(query).mappings()]
 
-    def search_log(self, user_id: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
-        query = select(search_log).order_by(search_log.c.at.desc()).limit(limit)
+    def search_log(self, v: Visibility, user_id: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+        columns = [c for c in search_log.c if c.name not in ("hits", "ceiling")]
+        query = select(*columns, _hits_seen(v)).order_by(search_log.c.at.desc()).limit(limit)
         if user_id:
             query = query.where(search_log.c.user_id == user_id)
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(query).mappings()]
 
-    def usage(self) -> dict[str, list[dict[str, Any]]]:
-        """Use per day, per category and per user group (accesses by action; searches)."""
+    def usage(self, v: Visibility) -> dict[str, list[dict[str, Any]]]:
+        """Use per day, per category and per user group (accesses by action, of what the officer may see; searches:
+        a count of searches, not of records, so all of them)."""
         with self.engine.connect() as conn:
 
-            def grouped(table, *keys):  # type: ignore[no-untyped-def]
-                rows = conn.execute(
-                    select(*[table.c[k] for k in keys], func.count())
-                    .group_by(*[table.c[k] for k in keys])
-                    .order_by(*[table.c[k] for k in keys])
-                )
-                return [{**dict(zip(keys, row[:-1], strict=True)), "count": int(row[-1])} for row in rows]
+            def grouped(query, *columns):  # type: ignore[no-untyped-def]
+                rows = conn.execute(query.add_columns(*columns, func.count()).group_by(*columns).order_by(*columns))
+                return [{**dict(zip([c.name for c in columns], row[:-1], strict=True)), "count": int(row[-1])} for row in rows]
+
+            def accesses(*keys):  # type: ignore[no-untyped-def]
+                return grouped(select().select_from(_ACCESSES).where(_access_visible(v)), *[access_log.c[k] for k in keys])
+
+            def searches(key):  # type: ignore[no-untyped-def]
+                return grouped(select().select_from(search_log), search_log.c[key])
 
             return {
-                "accesses_per_day": grouped(access_log, "day", "action"),
-                "accesses_per_category": grouped(access_log, "category", "action"),
-                "accesses_per_group": grouped(access_log, "user_group", "action"),
-                "searches_per_day": grouped(search_log, "day"),
-                "searches_per_group": grouped(search_log, "user_group"),
+                "accesses_per_day": accesses("day", "action"),
+                "accesses_per_category": accesses("category", "action"),
+                "accesses_per_group": accesses("user_group", "action"),
+                "searches_per_day": searches("day"),
+                "searches_per_group": searches("user_group"),
             }
 
     def step_times(self) -> list[dict[str, Any]]:

@@ -90,5 +90,7 @@ search_log = Table(
     Column("query", Text, nullable=False),
     Column("filters", JSON, nullable=False),
     Column("hits", Integer, nullable=False),
+    # The highest security level the hits could include; NULL for searches logged before it was (migration 0006).
+    Column("ceiling", SmallInteger),
     Index("ix_search_log_day", "day"),
 )
