@@ -5,12 +5,6 @@ Done one by one, the writes queue behind each other (one writer at a time) and e
 with them. Here a request hands its event over and waits until it is durable, as before, but the thread that
 writes takes every event handed over meanwhile into the same transaction: under load one commit carries many
 views, idle it carries one, and no request is answered before its event is stored.
-
-Each request encodes and signs its own event before handing it over, at the version it is promised for its log;
-the writer only inserts. Whatever the writer does, every request waiting for that commit waits with it, and each
-signature let go of the GIL and then waited for it behind a dozen busy threads: a commit of four events took
-11–15 ms under load, most of it in those waits. A promise the store did not keep (an earlier write failed, or
-another process wrote the same log first) is mended by the writer, which re-signs that event at the version due.
 """
 
 from __future__ import annotations
@@ -18,13 +12,13 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError
 
 from application.authorisation import Actor
 from domain.activity import ActivityLog
@@ -32,7 +26,6 @@ from domain.errors import DomainError
 
 ATTEMPTS = 20
 ROUNDS = 3
-KNOWN_LOGS = 100_000  # one entry per user and day; yesterday's are not needed
 
 
 class Conflict(DomainError):
@@ -45,8 +38,6 @@ class _Entry:
     user_id: str
     day: str
     make: Callable[[int], Any]  # the event at a given version of the log
-    version: int = 0  # the version `stored` was signed for (the log's first event opens it: two events then)
-    stored: list[StoredEvent] = field(default_factory=list)
     error: BaseException | None = None
     lead: bool = False  # handed the writing over: this request's thread writes the next batches
     done: threading.Event = field(default_factory=threading.Event)
@@ -55,19 +46,12 @@ class _Entry:
 class ActivityJournal:
     """Appends to each user's log of the day (domain/activity.py) without loading the day."""
 
-    def __init__(
-        self,
-        encode: Callable[[Any], StoredEvent],
-        insert: Callable[[Sequence[StoredEvent]], Any],
-        last_version: Callable[[UUID], int | None],
-    ) -> None:
-        """`encode`: the application's mapper (it signs); `insert`: its recorder's insert, one transaction."""
-        self._encode, self._insert, self._last_version = encode, insert, last_version
+    def __init__(self, save: Callable[..., Any], last_version: Callable[[UUID], int | None]) -> None:
+        self._save, self._last_version = save, last_version
         self._pending: list[_Entry] = []
         self._lock = threading.Lock()
         self._writing = False  # a thread is writing batches (the others wait on their own entry)
-        self._next: dict[UUID, int] = {}  # next version per log as the store last had it (checked at each insert)
-        self._promised: dict[UUID, int] = {}  # next version per log as handed to requests (ahead of _next)
+        self._next: dict[UUID, int] = {}  # next version per log as this process last wrote it (checked by the store)
 
     def append(self, actor: Actor, kind: type, **fields: Any) -> None:
         day = datetime.now(UTC).date()
@@ -85,7 +69,6 @@ class ActivityJournal:
             )
 
         entry = _Entry(log_id, actor.id, day.isoformat(), make)
-        self._prepare(entry, self._promise(log_id))  # a malformed event fails here, in its own request
         with self._lock:
             self._pending.append(entry)
             entry.lead = not self._writing
@@ -132,63 +115,32 @@ class ActivityJournal:
         for entry in batch:
             entry.error = entry.error or failure
 
-    def _promise(self, log_id: UUID) -> int:
-        """The version this request's event is to have: the next after those promised before it."""
-        with self._lock:
-            version = self._promised.get(log_id)
-        if version is None:  # first sight of this log in this process: ask the store, outside the lock
-            stored = self._from_store(log_id)
-            with self._lock:
-                self._next.setdefault(log_id, stored)
-                version = self._promised.setdefault(log_id, stored)
-        with self._lock:
-            version = max(version, self._promised[log_id])
-            self._promised[log_id] = version + (2 if version == 1 else 1)
-        return version
-
-    def _prepare(self, entry: _Entry, version: int) -> None:
-        """Encode and sign the entry's events for `version` (a new log is opened by its first event)."""
-        events = ActivityLog(user_id=entry.user_id, day=entry.day).collect_events() if version == 1 else []
-        events.append(entry.make(2 if version == 1 else version))
-        entry.stored, entry.version = [self._encode(event) for event in events], version
-
     def _try(self, batch: list[_Entry]) -> bool:
-        stored: list[StoredEvent] = []
+        events: list[Any] = []
         versions: dict[UUID, int] = {}
-        broken: set[UUID] = set()  # logs whose promises ran ahead of the store
-        for entry in sorted(batch, key=lambda e: e.version):  # a log's events in the order they were promised
+        for entry in batch:
             if entry.error is not None:
                 continue
-            due = versions.get(entry.log_id) or self._next.get(entry.log_id) or self._from_store(entry.log_id)
-            if entry.version != due:  # the promise was not kept: sign again at the version due
-                broken.add(entry.log_id)
-                try:
-                    self._prepare(entry, due)
-                except Exception as error:
-                    entry.error = error
-                    continue
-            stored.extend(entry.stored)
-            versions[entry.log_id] = due + len(entry.stored)
-        if not stored:
-            return True
+            version = versions.get(entry.log_id) or self._next.get(entry.log_id) or self._from_store(entry.log_id)
+            if version == 1:
+                events.extend(ActivityLog(user_id=entry.user_id, day=entry.day).collect_events())
+                version = 2
+            try:
+                events.append(entry.make(version))
+            except Exception as error:  # a malformed event fails its own request only
+                entry.error = error
+                continue
+            versions[entry.log_id] = version + 1
         try:
-            self._insert(stored)
+            self._save(*events)
         except IntegrityError:
             for log_id in versions:  # another process wrote to the same log: ask the store again
                 self._next.pop(log_id, None)
             return False
-        self._kept(versions, broken)
+        self._next.update(versions)
+        if len(self._next) > 100_000:  # one entry per user and day; yesterday's are not needed
+            self._next.clear()
         return True
-
-    def _kept(self, versions: dict[UUID, int], broken: set[UUID]) -> None:
-        with self._lock:
-            if len(self._next) > KNOWN_LOGS:
-                self._next.clear()
-                self._promised.clear()
-            self._next.update(versions)
-            for log_id, version in versions.items():  # promises never fall behind what is stored, and start
-                ahead = self._promised.get(log_id, 0)  # again from it when they ran ahead of it (a failed write)
-                self._promised[log_id] = version if log_id in broken else max(ahead, version)
 
     def _from_store(self, log_id: UUID) -> int:
         last = self._last_version(log_id)

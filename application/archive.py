@@ -44,7 +44,7 @@ class Archive(Application):
     def __init__(self, env: dict[str, str] | None = None, *, mapper_factory: MapperFactory) -> None:
         self._mapper_factory = mapper_factory
         super().__init__(env)
-        self.journal = ActivityJournal(self.mapper.to_stored_event, self.recorder.insert_events, self._last_version)
+        self.journal = ActivityJournal(self.save, self._last_version)
         # Who is acting is asked on every request. Users, tokens and access grants, and the records people look
         # at, are kept in a cache that is fast-forwarded from the store on every read (one indexed query for what
         # is new), so a role revoked, a user disabled or a record re-appraised, by this process or another, counts

@@ -106,26 +106,6 @@ def test_a_malformed_activity_event_fails_its_own_request_and_no_other(services)
     assert log.version == 2  # opened, then the one good search: the refused event left no gap
 
 
-def test_a_failed_commit_fails_its_requests_and_the_next_events_of_that_log_leave_no_gap(services, monkeypatch) -> None:
-    reader = make_user(services, "reader", [Role.READER])
-    journal, insert = services.archive.journal, services.archive.journal._insert
-    services.archive.record_activity(reader, ActivityLog.Searched, query="一", filters={}, hits=1)
-
-    def disk_full(stored):  # type: ignore[no-untyped-def]
-        raise OSError("disk full")
-
-    monkeypatch.setattr(journal, "_insert", disk_full)
-    with pytest.raises(OSError):
-        services.archive.record_activity(reader, ActivityLog.Searched, query="二", filters={}, hits=2)
-    monkeypatch.setattr(journal, "_insert", insert)
-    for query in ("三", "四"):  # each was promised a version after the lost one: the writer signs them again
-        services.archive.record_activity(reader, ActivityLog.Searched, query=query, filters={}, hits=3)
-    log = services.archive.load(ActivityLog, ActivityLog.id_for(reader.id, datetime.now(UTC).date()))
-    assert log.version == 4  # opened, 一, 三, 四: loading replays every version in turn, so a gap would raise
-    stored = services.archive.recorder.select_events(log.id)
-    assert [services.archive.mapper.to_domain_event(e).query for e in stored[1:]] == ["一", "三", "四"]
-
-
 def test_only_the_least_loaded_worker_accepts_connections_and_a_dead_workers_slot_is_taken_over() -> None:
     counts = ConnectionCounts()  # shared memory, as the serving master makes it before the fork
     first, second = counts.claim(os.getpid()), counts.claim(os.getppid())
