@@ -11,14 +11,14 @@ import base64
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, tuple_, update
+from sqlalchemy import ColumnElement, Connection, Engine, and_, func, insert, or_, select, update
 
 from infrastructure.ledger import merkle
 from infrastructure.ledger.canonical import canonical_json, utc_timestamp
@@ -139,8 +139,7 @@ class MerkleLedger:
         wanted = {level: (size >> level) - 1 for level in range(size.bit_length()) if size >> level & 1}
         if not wanted:
             return Frontier({})
-        at = tuple_(ledger_nodes.c.level, ledger_nodes.c.idx).in_(list(wanted.items()))
-        found = {int(level): bytes(h) for level, _idx, h in conn.execute(select(ledger_nodes).where(at))}
+        found = {int(level): bytes(h) for level, _idx, h in conn.execute(select(ledger_nodes).where(_at(wanted.items())))}
         missing = sorted(set(wanted) - set(found))
         if missing:
             level = missing[0]
@@ -230,9 +229,7 @@ class MerkleLedger:
         with self.engine.connect() as conn:
             rows = (
                 conn.execute(
-                    select(ledger_nodes.c.level, ledger_nodes.c.idx, ledger_nodes.c.hash).where(
-                        tuple_(ledger_nodes.c.level, ledger_nodes.c.idx).in_(sorted(wanted))
-                    )
+                    select(ledger_nodes.c.level, ledger_nodes.c.idx, ledger_nodes.c.hash).where(_at(sorted(wanted)))
                 )
                 if wanted
                 else []
@@ -316,6 +313,13 @@ class MerkleLedger:
         with _atomic(directory / "keys.json") as out:
             out.write(json.dumps({"keys": self.keyring.public_keys()}, indent=2).encode("utf-8") + b"\n")
         return head
+
+
+def _at(keys: Iterable[tuple[int, int]]) -> ColumnElement[bool]:
+    """Tree nodes by (level, idx), as OR-ed key equalities: SQLite answers a row-value IN list with a scan of the
+    whole table (67 ms at 570,000 entries, on every batch sealed and every proof), an OR with one index search
+    for each key."""
+    return or_(*[and_(ledger_nodes.c.level == level, ledger_nodes.c.idx == idx) for level, idx in keys])
 
 
 def _aligned_nodes(start: int, end: int, out: set[tuple[int, int]]) -> None:
