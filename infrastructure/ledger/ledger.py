@@ -92,9 +92,9 @@ class MerkleLedger:
             rows, nodes = [], []
             for note in notifications:
                 size += 1
-                row = self._entry_row(note, size)
+                row, leaf_input = self._entry_row(note, size)
                 rows.append(row)
-                nodes.extend(frontier.push(size - 1, merkle.leaf_hash(canonical_json(_unsigned(row)))))
+                nodes.extend(frontier.push(size - 1, merkle.leaf_hash(leaf_input)))
             conn.execute(insert(ledger_entries), rows)
             conn.execute(insert(ledger_nodes), nodes)
             conn.execute(
@@ -102,7 +102,9 @@ class MerkleLedger:
             )
             return len(notifications)
 
-    def _entry_row(self, note: Any, seq: int) -> dict[str, Any]:
+    def _entry_row(self, note: Any, seq: int) -> tuple[dict[str, Any], bytes]:
+        """The entry's row, and its canonical JSON without `sig`: what is signed and also the leaf input (DESIGN
+        §4), so it is made once."""
         event = self.mapper.to_domain_event(note)  # raises TamperedEvent if the stored bytes were altered
         entry: dict[str, Any] = {
             "seq": seq,
@@ -114,10 +116,12 @@ class MerkleLedger:
             "payload_sha256": hashlib.sha256(note.state).hexdigest(),
             "key_id": self.keyring.active_key_id,
         }
-        key_id, signature = self.keyring.sign(canonical_json(entry))
-        entry["key_id"], entry["sig"] = key_id, base64.b64encode(signature).decode("ascii")
-        entry["notification_id"] = note.id
-        return entry
+        unsigned = canonical_json(entry)
+        key_id, signature = self.keyring.sign(unsigned)
+        if key_id != entry["key_id"]:  # a key rotated between the two reads: sign the entry as it now reads
+            return self._entry_row(note, seq)
+        entry["sig"], entry["notification_id"] = base64.b64encode(signature).decode("ascii"), note.id
+        return entry, unsigned
 
     def _position(self, conn: Connection, for_update: bool = False) -> int:
         query = select(projection_positions.c.position).where(projection_positions.c.name == POSITION)
@@ -333,10 +337,6 @@ def _aligned_nodes(start: int, end: int, out: set[tuple[int, int]]) -> None:
     k = 1 << ((n - 1).bit_length() - 1)
     _aligned_nodes(start, start + k, out)
     _aligned_nodes(start + k, end, out)
-
-
-def _unsigned(row: dict[str, Any]) -> dict[str, Any]:
-    return {name: row[name] for name in ENTRY_FIELDS if name != "sig"}
 
 
 class _atomic:
