@@ -131,6 +131,48 @@ def user_add(
     click.echo(str(user_id))
 
 
+# -- API tokens ----------------------------------------------------------------------------------------------
+
+
+@main.group()
+def token() -> None:
+    """API bearer tokens (the account page issues and revokes them too)."""
+
+
+@token.command("create")
+@click.argument("username")
+@click.option("--label", default="", help="what the token is for, shown beside it in lists")
+@actor_option
+@click.pass_context
+def token_create(ctx: click.Context, username: str, label: str, as_user: str | None) -> None:
+    """Issue a token for USERNAME; prints its id and the token (shown this once: only its SHA-256 is kept)."""
+    svc = services(ctx)
+    token_id, secret = svc.accounts.issue_token(resolve_actor(svc, as_user), username, label or "command line")
+    click.echo(f"{token_id} {secret}")
+
+
+@token.command("list")
+@click.argument("username")
+@actor_option
+@click.pass_context
+def token_list(ctx: click.Context, username: str, as_user: str | None) -> None:
+    """The tokens USERNAME holds: id and label, one a line."""
+    svc = services(ctx)
+    for token_id, label in svc.accounts.tokens(resolve_actor(svc, as_user), username).items():
+        click.echo(f"{token_id} {label}")
+
+
+@token.command("revoke")
+@click.argument("token_id")
+@actor_option
+@click.pass_context
+def token_revoke(ctx: click.Context, token_id: str, as_user: str | None) -> None:
+    """Revoke a token at once (every worker refuses it at its next request)."""
+    svc = services(ctx)
+    svc.accounts.revoke_token(resolve_actor(svc, as_user), token_id)
+    click.echo(f"{token_id} revoked")
+
+
 # -- keys ------------------------------------------------------------------------------------------------------
 
 

@@ -153,3 +153,30 @@ def test_a_signing_key_from_the_environment_is_used_and_registered(settings, mon
     monkeypatch.setenv("ARCHIVE_SIGNING_KEY", "not base64!")
     broken = archive("ledger", "checkpoint")
     assert broken.code == 1 and "base64" in broken.err
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_an_api_token_is_issued_listed_and_revoked_from_the_command_line(home) -> None:
+    from web.app import create_app
+
+    archive("user", "add", "zhang.san", "--role", "archivist", "--password-stdin", stdin="correct horse battery\n")
+    issued = archive("token", "create", "zhang.san", "--label", "nightly export")
+    assert issued.code == 0, issued.err
+    token_id, secret = issued.out.split()
+    assert archive("token", "list", "zhang.san").out.split() == [token_id, "nightly", "export"]
+
+    services = Services(home)
+    try:
+        client = create_app(services).test_client()
+        bearer = {"Authorization": f"Bearer {secret}"}
+        assert client.get("/api/v1/queues", headers=bearer).status_code == 200
+        revoked = archive("token", "revoke", token_id)
+        assert revoked.code == 0 and token_id in revoked.out
+        assert client.get("/api/v1/queues", headers=bearer).status_code == 401  # refused at the next request
+    finally:
+        services.close()
+    assert archive("token", "list", "zhang.san").out == ""
+    unknown = archive("token", "create", "nobody")
+    assert unknown.code == 1 and "no user nobody" in unknown.err and "Traceback" not in unknown.err
+    again = archive("token", "revoke", "not-a-token-id")
+    assert again.code == 1 and "no token" in again.err
