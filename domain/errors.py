@@ -13,3 +13,12 @@ class IllegalTransition(DomainError):
 
 class InvalidValue(DomainError, ValueError):
     """A value does not satisfy the rules (a malformed 档号, an unknown security level…)."""
+
+
+class SecondAppraiserNeeded(DomainError):
+    """DESIGN §6, separation of duties: where the scheme asks for two appraisers, the one who proposed an
+    appraisal cannot also confirm it. `proposed_by` is who proposed it (an id in the domain, a name for people)."""
+
+    def __init__(self, proposed_by: str) -> None:
+        self.proposed_by = proposed_by
+        super().__init__(f"an appraisal needs a second appraiser: {proposed_by} proposed it")

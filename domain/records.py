@@ -2,7 +2,9 @@
 
 Collected → Catalogued → Reviewed → Appraised → PagesScanned → ImagesProcessed → QCPassed | QCFailed
 → (ReworkRequested → PagesScanned …) → TextRecognised → Ingested → RetentionReviewed → DisposalApproved → Destroyed.
-Born-digital records skip scanning. Each public method checks its guards once, then emits one event whose
+Born-digital records skip scanning. Where the fonds' scheme asks for double appraisal, a first appraiser's word is an
+AppraisalProposed and only a second, different appraiser's same word makes the record Appraised (DESIGN §6).
+Each public method checks its guards once, then emits one event whose
 method body only changes state (it is replayed every time the record is loaded). Attributes are primitives so
 snapshots transcode; value objects are exposed through properties.
 """
@@ -19,7 +21,7 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate, event
 
 from domain.archival_code import ArchivalCode
-from domain.errors import DomainError, IllegalTransition, InvalidValue
+from domain.errors import DomainError, IllegalTransition, InvalidValue, SecondAppraiserNeeded
 from domain.values import Retention, SecurityLevel
 
 
@@ -103,6 +105,10 @@ def _required(text: str | None, what: str) -> str:
 
 
 class Record(Aggregate):
+    # The appraisal waiting for a second appraiser: {"retention", "security", "actor", "reason"}. A class default too,
+    # so a record restored from a snapshot taken before double appraisal existed reads None, not AttributeError.
+    proposed_appraisal = None
+
     # -- collection -----------------------------------------------------------------------------------------------
 
     @classmethod
@@ -174,6 +180,7 @@ class Record(Aggregate):
         self.package: str | None = None
         self.locations: list[str] = []
         self.disposal_proposed_by: str | None = None
+        self.proposed_appraisal: dict[str, Any] | None = None
         self.rework_pages: list[int] = []
 
     # -- value objects ------------------------------------------------------------------------------------------
@@ -275,22 +282,77 @@ class Record(Aggregate):
         actor: str,
         code: ArchivalCode | None = None,
         reason: str | None = None,
+        double: bool = False,
     ) -> None:
+        """Set retention and 密级. With `double` (the scheme asks for two appraisers, DESIGN §6 separation of duties)
+        the first appraiser's word is only a proposal and the record stays reviewed. It takes effect when a
+        different appraiser gives the same retention and security level; the Appraised event then names both.
+        The proposer cannot confirm their own proposal (they may revise it with other values). A different
+        appraiser who gives other values replaces the proposal with theirs, which then waits for yet another,
+        different appraiser. A new 档号 (`code`) belongs to the appraisal that takes effect, never to a proposal."""
         self._require("appraise")
+        proposal = self.proposed_appraisal
+        if double and proposal and proposal["actor"] == actor and self._same_appraisal(proposal, retention, security):
+            raise SecondAppraiserNeeded(actor)
+        if not self.appraisal_takes_effect(retention, security, actor, double):
+            if code is not None:
+                raise InvalidValue("a proposed appraisal allocates no item number: the confirming appraisal does")
+            self._appraisal_proposed(retention=retention.code, security=int(security), actor=actor, reason=reason)
+            return
         if code is not None and code.retention != retention.code:
             raise InvalidValue(f"the new 档号 {code} does not carry the appraised retention {retention}")
         current = self.code
         if code is None and current is not None and current.retention != retention.code:
             raise InvalidValue(f"retention {retention} differs from the 档号 {current}: the record needs a new item number")
         self._appraised(
-            retention=retention.code, security=int(security), code=str(code) if code else None, actor=actor, reason=reason
+            retention=retention.code,
+            security=int(security),
+            code=str(code) if code else None,
+            actor=actor,
+            reason=reason,
+            proposed_by=proposal["actor"] if double and proposal else None,
         )
 
-    @event("Appraised")
-    def _appraised(self, retention: str, security: int, code: str | None, actor: str, reason: str | None) -> None:
+    def appraisal_takes_effect(self, retention: Retention, security: SecurityLevel, actor: str, double: bool) -> bool:
+        """Whether this appraisal would make the record appraised (and so needs its item number now), rather than
+        be recorded as a proposal: always with one appraiser; with two, when it confirms another's proposal."""
+        proposal = self.proposed_appraisal
+        if not double:
+            return True
+        return bool(proposal) and proposal["actor"] != actor and self._same_appraisal(proposal, retention, security)
+
+    @staticmethod
+    def _same_appraisal(proposal: dict[str, Any], retention: Retention, security: SecurityLevel) -> bool:
+        return proposal["retention"] == retention.code and int(proposal["security"]) == int(security)
+
+    @event("AppraisalProposed")
+    def _appraisal_proposed(self, retention: str, security: int, actor: str, reason: str | None) -> None:
+        self.proposed_appraisal = {"retention": retention, "security": security, "actor": actor, "reason": reason}
+
+    class Appraised(Aggregate.Event):
+        """Version 2 names the first appraiser (`proposed_by`) where the scheme asks for two; version 1 events,
+        stored before double appraisal, are upcast with None (events are immutable: never rewritten)."""
+
+        retention: str
+        security: int
+        code: str | None
+        actor: str
+        reason: str | None
+        proposed_by: str | None
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["proposed_by"] = None
+
+    @event(Appraised)
+    def _appraised(
+        self, retention: str, security: int, code: str | None, actor: str, reason: str | None, proposed_by: str | None
+    ) -> None:
         self.retention_code, self.security_level = retention, security
         if code:
             self.code_text = code
+        self.proposed_appraisal = None
         self.state_code = S.APPRAISED.value
 
     # -- digitisation ---------------------------------------------------------------------------------------------
