@@ -8,6 +8,7 @@ item number is never given twice nor lost (DA/T 22-2015: 件号 without gaps or 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -18,7 +19,7 @@ from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
 from application.activity import ActivityJournal, Conflict
 from application.authorisation import Action, Actor, authorise
 from domain.archival_code import ArchivalCode, ClassKey
-from domain.errors import DomainError, InvalidValue
+from domain.errors import DomainError, InvalidValue, SecondAppraiserNeeded
 from domain.numbering import ItemSequence
 from domain.records import Medium, Record, RetentionDecision
 from domain.scheme import ArchivingScheme
@@ -33,6 +34,16 @@ CURRENT_CACHE_SIZE = 10_000  # users, tokens, grants and the records being looke
 
 class NotFound(DomainError):
     """No such record (or one the actor may not see: the two are indistinguishable on purpose)."""
+
+
+@dataclass(frozen=True)
+class Appraisal:
+    """What an appraisal did: took effect (`code`, the record's 档号; `proposed_by` names the first appraiser where
+    the scheme asks for two), or was recorded as a proposal that a second appraiser must confirm (DESIGN §6)."""
+
+    code: ArchivalCode | None
+    awaiting_second_appraiser: bool = False
+    proposed_by: str | None = None  # a user name
 
 
 class Archive(Application):
@@ -274,20 +285,43 @@ class Archive(Application):
 
     def appraise(
         self, actor: Actor, record_id: UUID, *, retention: Retention, security: SecurityLevel, reason: str | None = None
-    ) -> ArchivalCode:
-        """Set retention and 密级. A changed retention moves the record to another numbering class, so it gets
-        the next number there (the 档号 carries the retention code, DA/T 22-2015)."""
+    ) -> Appraisal:
+        """Set retention and 密级, or, where the fonds' scheme asks for two appraisers, propose them (Record.appraise).
+        A changed retention moves the record to another numbering class, so it gets the next number there (the
+        档号 carries the retention code, DA/T 22-2015) — only when the appraisal takes effect: a proposal takes
+        no number, so none is lost if it is replaced."""
         record = self.record_for(actor, record_id, Action.APPRAISE)
+        double = self._double_appraisal(record)
         current = record.code
-        if current is None or current.retention == str(retention):
-            record.appraise(retention, security, actor=actor.id, reason=reason)
+        if not record.appraisal_takes_effect(retention, security, actor.id, double):
+            try:
+                record.appraise(retention, security, actor=actor.id, reason=reason, double=True)
+            except SecondAppraiserNeeded:
+                raise SecondAppraiserNeeded(actor.username) from None  # the proposer is the actor: name them
             self._save(record)
-            return current  # type: ignore[return-value]
+            return Appraisal(code=None, awaiting_second_appraiser=True, proposed_by=actor.username)
+        proposed_by = self._username(record.proposed_appraisal["actor"]) if double and record.proposed_appraisal else None
+        if current is None or current.retention == str(retention):
+            record.appraise(retention, security, actor=actor.id, reason=reason, double=double)
+            self._save(record)
+            return Appraisal(code=current, proposed_by=proposed_by)
         key = ClassKey(current.fonds, current.category, current.year, str(retention), current.org)
         sequence, code = self._allocate(key, record.id, actor)
-        record.appraise(retention, security, actor=actor.id, code=code, reason=reason)
+        record.appraise(retention, security, actor=actor.id, code=code, reason=reason, double=double)
         self._save(sequence, record)
-        return code
+        return Appraisal(code=code, proposed_by=proposed_by)
+
+    def _double_appraisal(self, record: Record) -> bool:
+        """Whether the record's fonds' scheme asks for two appraisers (DESIGN §6). A record is catalogued, so has a
+        档号 and a scheme, before it can be appraised."""
+        code = record.code
+        return code is not None and self.scheme_for(code.fonds).double_appraisal
+
+    def _username(self, actor_id: str) -> str:
+        try:
+            return self.current(User, UUID(actor_id)).username
+        except (ValueError, NotFound):
+            return actor_id  # `system`, or a user id of another kind: shown as it is
 
     # -- digitisation -------------------------------------------------------------------------------------------
 

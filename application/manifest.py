@@ -3,6 +3,10 @@
 Each row is checked completely (fields, scheme, every image decoded) before anything is written, so a bad row is
 reported and skipped, never half-imported. A row's record id is derived from the row itself: running the same
 manifest again skips finished rows and carries an interrupted one on from the step it had reached.
+
+Where the fonds' scheme asks for two appraisers (DESIGN §6), the importer's appraisal is only a proposal: the row
+stops there, reviewed, with the outcome "awaiting second appraiser" (not an error). Once a different appraiser has
+confirmed it on the record's page, running the same manifest again scans, processes and checks its pages.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ KNOWN = (*REQUIRED, "classification", "source", "page_count")
 _NAMESPACE = uuid.UUID("8b1e43a6-0f0e-5a43-9a39-6a3f1f4b2c11")
 STEPS = (Action.COLLECT, Action.CATALOGUE, Action.REVIEW, Action.APPRAISE, Action.SCAN, Action.PROCESS)
 S = RecordState
+AWAITING = "awaiting second appraiser"
 
 
 @dataclass
@@ -51,7 +56,7 @@ class ManifestRow:
 class Outcome:
     row: int
     record_id: str | None
-    outcome: str  # "imported", "already imported" or "error"
+    outcome: str  # "imported", "already imported", "awaiting second appraiser" or "error"
     code: str | None = None
     qc: str | None = None  # "passed" / "failed"
     failures: dict[str, list[str]] = field(default_factory=dict)
@@ -103,10 +108,12 @@ class ManifestImport:
                 S.PROCESSED,
             ):
                 return self._outcome(row, record_id, "already imported")
+            if self._proposed_by(record_id) == actor.id:  # run again before a second appraiser confirmed
+                return self._outcome(row, record_id, AWAITING)
             uploads = [Upload(name, read(name)) for name in row.page_files]
             self.digitisation.check_uploads(uploads)  # every image decoded before the first write
             self._advance(actor, record_id, fields, uploads)
-            return self._outcome(row, record_id, "imported")
+            return self._outcome(row, record_id, AWAITING if self._proposed_by(record_id) else "imported")
         except (DomainError, OSError) as error:
             return Outcome(row.row, str(record_id) if self.archive.exists(record_id) else None, "error", error=str(error))
 
@@ -146,6 +153,14 @@ class ManifestImport:
     def _state(self, record_id: UUID) -> RecordState:
         return self.archive.load(Record, record_id).state
 
+    def _proposed_by(self, record_id: UUID) -> str | None:
+        """Who proposed the appraisal a reviewed record waits on (double appraisal), if it waits."""
+        if not self.archive.exists(record_id):
+            return None
+        record = self.archive.load(Record, record_id)
+        proposal = record.proposed_appraisal if record.state is S.REVIEWED else None
+        return proposal["actor"] if proposal else None
+
     def _advance(self, actor: Actor, record_id: UUID, f: dict[str, Any], uploads: list[Upload]) -> None:
         """Take the record from wherever it stands to its QC verdict, one event per step."""
         a, d = self.archive, self.digitisation
@@ -169,11 +184,15 @@ class ManifestImport:
             S.PROCESSED: lambda: d.check(record_id),
         }
         while (state := self._state(record_id)) in steps:
+            if state is S.REVIEWED and self._proposed_by(record_id) == actor.id:
+                return  # the importer's appraisal is a proposal: a second appraiser must confirm it (DESIGN §6)
             steps[state]()
 
     def _outcome(self, row: ManifestRow, record_id: UUID, outcome: str) -> Outcome:
         record = self.archive.load(Record, record_id)
-        verdict = "passed" if record.state not in (S.QC_FAILED,) else "failed"
+        verdict: str | None = "passed" if record.state not in (S.QC_FAILED,) else "failed"
+        if outcome == AWAITING:
+            verdict = None  # not scanned yet: no quality check to report
         return Outcome(
             row.row,
             str(record_id),

@@ -211,14 +211,19 @@ def review(record_id: str):  # type: ignore[no-untyped-def]
 @login_required
 def appraise(record_id: str):  # type: ignore[no-untyped-def]
     d = _body()
-    code = services().archive.appraise(
+    done = services().archive.appraise(
         g.actor,
         _uuid(record_id),
         retention=Retention.parse(str(d.get("retention", ""))),
         security=SecurityLevel.parse(str(d.get("security", ""))),
         reason=d.get("reason"),
     )
-    return jsonify(code=str(code) if code else None)
+    # With double appraisal (DESIGN §6) the first appraiser's word is a proposal: no 档号 yet, a second must confirm.
+    return jsonify(
+        code=str(done.code) if done.code else None,
+        awaiting_second_appraiser=done.awaiting_second_appraiser,
+        proposed_by=done.proposed_by,
+    )
 
 
 # -- digitisation ---------------------------------------------------------------------------------------------------

@@ -439,6 +439,21 @@ def scheme_define(ctx: click.Context, fonds: str, name: str, as_user: str | None
     click.echo(str(svc.archive.define_scheme(resolve_actor(svc, as_user), fonds=fonds, fonds_name=name)))
 
 
+@scheme.command("double-appraisal")
+@click.argument("fonds")
+@click.argument("setting", type=click.Choice(["on", "off"]))
+@actor_option
+@click.pass_context
+def scheme_double_appraisal(ctx: click.Context, fonds: str, setting: str, as_user: str | None) -> None:
+    """Whether an appraisal in this fonds needs two appraisers (DESIGN §6, separation of duties): with `on`, a first
+    appraiser's appraisal is a proposal that takes effect when a different appraiser gives the same values."""
+    svc = services(ctx)
+    actor = resolve_actor(svc, as_user)
+    required = setting == "on"
+    svc.archive.edit_scheme(actor, fonds.upper(), lambda s: s.set_double_appraisal(required, actor=actor.id))
+    click.echo(f"double appraisal {setting} for fonds {fonds.upper()}")
+
+
 @main.group()
 def transfer() -> None:
     """Hand-overs from departments (移交)."""
@@ -540,10 +555,10 @@ def _report_row(outcome: dict[str, Any], as_json: bool) -> None:
     elif outcome["outcome"] == "error":
         click.echo(f"row {outcome['row']}: error: {outcome['error']}")
     else:
-        qc = outcome.get("qc", "")
+        qc = f", QC {outcome['qc']}" if outcome.get("qc") else ""  # none for a row awaiting its second appraiser
         reasons = "; ".join(f"page {no}: {', '.join(r)}" for no, r in outcome.get("failures", {}).items())
         click.echo(
-            f"row {outcome['row']}: {outcome['record_id']} {outcome['outcome']}, QC {qc}" + (f" ({reasons})" if reasons else "")
+            f"row {outcome['row']}: {outcome['record_id']} {outcome['outcome']}{qc}" + (f" ({reasons})" if reasons else "")
         )
     sys.stdout.flush()
 

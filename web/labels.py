@@ -107,6 +107,7 @@ def labels() -> dict[str, Any]:
             "MetadataAnnotated": _("Metadata annotated"),
             "MetadataCorrected": _("Metadata corrected"),
             "Reviewed": _("Reviewed"),
+            "AppraisalProposed": _("Appraisal proposed"),
             "Appraised": _("Appraised"),
             "PagesScanned": _("Pages scanned"),
             "ImagesProcessed": _("Images processed"),

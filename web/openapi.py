@@ -57,6 +57,28 @@ def _post(summary: str, required: list[str], properties: dict[str, Any]) -> dict
 _RECORD = {"name": "record_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
 
 
+# The answer to an appraisal (DESIGN §6 double appraisal): the 档号 once it takes effect, or the pending proposal.
+_APPRAISAL = {
+    "type": "object",
+    "required": ["code", "awaiting_second_appraiser", "proposed_by"],
+    "properties": {
+        "code": {"type": ["string", "null"], "description": "the 档号 once the appraisal takes effect; null for a proposal"},
+        "awaiting_second_appraiser": {
+            "type": "boolean",
+            "description": "recorded as a proposal; a second appraiser must confirm",
+        },
+        "proposed_by": {"type": ["string", "null"], "description": "the first appraiser's user name (null with one appraiser)"},
+    },
+}
+
+
+def _answering(path_item: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """A command whose 200 answer has a schema of its own."""
+    for op in path_item.values():
+        op["responses"]["200"] = {"description": "ok", "content": {"application/json": {"schema": schema}}}
+    return path_item
+
+
 def _with_record(path_item: dict[str, Any]) -> dict[str, Any]:
     return _with_path(path_item, _RECORD)
 
@@ -167,10 +189,15 @@ OPENAPI: dict[str, Any] = {
             )
         ),
         "/api/v1/records/{record_id}/appraise": _with_record(
-            _post(
-                "appraise: retention and security level",
-                ["retention", "security"],
-                {"retention": {"type": "string"}, "security": {"type": "string"}, "reason": {"type": "string"}},
+            _answering(
+                _post(
+                    "appraise: retention and security level. Where the fonds' scheme asks for two appraisers, the first "
+                    "appraisal is recorded as a proposal (code null, awaiting_second_appraiser true) and takes effect when "
+                    "a different appraiser gives the same values; other values replace the proposal",
+                    ["retention", "security"],
+                    {"retention": {"type": "string"}, "security": {"type": "string"}, "reason": {"type": "string"}},
+                ),
+                _APPRAISAL,
             )
         ),
         "/api/v1/records/{record_id}/pages": _with_record(

@@ -15,6 +15,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    flash,
     g,
     redirect,
     render_template,
@@ -189,17 +190,19 @@ def review_form(record_id: str):  # type: ignore[no-untyped-def]
 @login_required
 def appraise_form(record_id: str):  # type: ignore[no-untyped-def]
     f = request.form
-    return _step(
-        record_id,
-        "appraise",
-        lambda rid: services().archive.appraise(
+
+    def appraise(rid: UUID) -> None:
+        done = services().archive.appraise(
             g.actor,
             rid,
             retention=Retention.parse(f.get("retention", "")),
             security=SecurityLevel.parse(f.get("security", "")),
             reason=f.get("reason") or None,
-        ),
-    )
+        )
+        if done.awaiting_second_appraiser:  # the scheme asks for two appraisers (DESIGN §6)
+            flash(_("Recorded as a proposal; a second appraiser must confirm it."), "ok")
+
+    return _step(record_id, "appraise", appraise)
 
 
 @blueprint.post("/records/<record_id>/scan")
@@ -502,7 +505,8 @@ def compliance():  # type: ignore[no-untyped-def]
 @blueprint.route("/admin/scheme", methods=["GET", "POST"])
 @login_required
 def scheme():  # type: ignore[no-untyped-def]
-    """The archiving scheme editor: define a fonds, add categories and classes, set the QC profile."""
+    """The archiving scheme editor: define a fonds, add categories and classes, set the QC profile and whether an
+    appraisal needs two appraisers."""
     authorise(g.actor, Action.MANAGE_SCHEME)
     svc, f, error = services(), request.form, None
     fonds = (request.values.get("fonds") or "").strip().upper()
@@ -540,6 +544,9 @@ def _edit_scheme(svc: Any, action: str, fonds: str, f: Any) -> None:
         svc.archive.edit_scheme(
             actor, fonds, lambda s: s.add_class(f.get("code", ""), f.get("name", ""), actor=actor.id, retention=retention)
         )
+    elif action == "double_appraisal":
+        required = f.get("double_appraisal") == "on"
+        svc.archive.edit_scheme(actor, fonds, lambda s: s.set_double_appraisal(required, actor=actor.id))
     elif action == "qc":
         profile: dict[str, Any] = {}
         for key, default in _profile(None).items():

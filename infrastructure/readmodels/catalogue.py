@@ -20,8 +20,9 @@ from domain.records import Record
 from infrastructure.readmodels.sql import upsert
 from infrastructure.readmodels.tables import catalogue, catalogue_pages, record_steps
 
-# Events that change what a record says but not where it stands in the workflow.
-_NOT_A_STEP = {"MetadataAnnotated", "MetadataCorrected", "Reclassified"}
+# Events that change what a record says but not where it stands in the workflow. A proposed appraisal (double
+# appraisal, DESIGN §6) leaves the record reviewed: a step there would restart the reviewed → appraised timing.
+_NOT_A_STEP = {"MetadataAnnotated", "MetadataCorrected", "Reclassified", "AppraisalProposed"}
 
 
 def is_record_event(event: Any) -> bool:
