@@ -7,7 +7,9 @@ Loads the records (as bench_projections does), starts the real `archive serve`, 
 RecordViewed event), a search (which writes its Searched event), a catalogue page. Without --think the clients send
 the next request the moment an answer arrives (a closed loop, the load generator on the same cores as the server);
 with --think T each pauses 0.5–1.5 T seconds between pages, as people reading them do. Prints p50 / p95 per page
-type and the throughput. With --home the loaded archive is kept and reused by the next run.
+type, the throughput, and the server's CPU time per request (master and workers, read from /proc): on this shared
+machine, whose speed varies from one minute to the next, that last figure moves least between runs. With --home
+the loaded archive is kept and reused by the next run.
 
     --load wrk   the requests come from wrk (Debian package `wrk`, C, one connection per thread) instead of Python
                  threads: a Python load generator on the same 2 cores takes CPU from the server and, with 32 threads
@@ -165,8 +167,9 @@ def lua_list(values: list[str]) -> str:
     return "{" + ",".join(json.dumps(v) for v in values) + "}"
 
 
-def wrk_load(port: int, cookies: list[str], visible: list[str], words: list[str], args: argparse.Namespace):
-    """Warm up, then measure, with wrk: returns (samples by page type, failures)."""
+def wrk_load(port: int, cookies: list[str], visible: list[str], words: list[str], args: argparse.Namespace, cpu: list[float]):
+    """Warm up, then measure, with wrk: returns (samples by page type, failures); `cpu` gets the server's CPU
+    seconds at the start and the end of the measured part."""
     if not shutil.which("wrk"):
         sys.exit("bench_web: --load wrk needs the wrk program (Debian package wrk)")
     script = Path(tempfile.mkdtemp(prefix="bench-wrk-")) / "pages.lua"
@@ -180,10 +183,27 @@ def wrk_load(port: int, cookies: list[str], visible: list[str], words: list[str]
     base = ["wrk", "-t", str(args.clients), "-c", str(args.clients), "--timeout", "60s", "-s", str(script)]
     if args.warmup:
         subprocess.run([*base, "-d", f"{args.warmup:g}s", url], check=True, capture_output=True)
+    cpu.append(server_cpu_seconds(args.server_pid))
     out = subprocess.run([*base, "-d", f"{args.seconds:g}s", url], check=True, capture_output=True, text=True).stdout
+    cpu.append(server_cpu_seconds(args.server_pid))
     found = json.loads(next(line for line in out.splitlines() if line.startswith("WRK-SAMPLES ")).split(" ", 1)[1])
     failures = found.pop("failures")
     return {kind: [float(v) for v in found[kind.replace(" ", "_")]] for kind in PAGE_TYPES}, failures
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) used so far by the server: the gunicorn master and its workers. Divided by the
+    requests served, it is steadier than latency on this shared machine, whose speed varies minute to minute."""
+    ticks, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+            todo += [int(c) for c in Path(f"/proc/{current}/task/{current}/children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def reference_loop() -> float:
@@ -203,8 +223,9 @@ def server_options(args: argparse.Namespace) -> list[str]:
     return [str(part) for option, value in chosen.items() if value for part in (option, value)]
 
 
-def python_load(port: int, visible: list[str], words: list[str], args: argparse.Namespace):
-    """One Python thread per client, each logged in as its own reader: returns (samples by page type, failures)."""
+def python_load(port: int, visible: list[str], words: list[str], args: argparse.Namespace, cpu: list[float]):
+    """One Python thread per client, each logged in as its own reader: returns (samples by page type, failures);
+    `cpu` gets the server's CPU seconds at the start and the end of the measured part."""
     timings: dict[str, list[float]] = {kind: [] for kind in PAGE_TYPES}
     errors: list[int] = []
     lock = threading.Lock()
@@ -231,7 +252,12 @@ def python_load(port: int, visible: list[str], words: list[str], args: argparse.
             with lock:
                 (timings[kind] if status == 200 else errors).append(elapsed if status == 200 else status)
 
-    threads = [threading.Thread(target=browse, args=(n,)) for n in range(args.clients)]
+    def meter() -> None:
+        for moment in (begin, deadline):
+            time.sleep(max(0.0, moment - time.monotonic()))
+            cpu.append(server_cpu_seconds(args.server_pid))
+
+    threads = [threading.Thread(target=browse, args=(n,)) for n in range(args.clients)] + [threading.Thread(target=meter)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -266,7 +292,9 @@ def start_server(settings, args: argparse.Namespace) -> tuple[subprocess.Popen, 
     return server, port
 
 
-def report(args: argparse.Namespace, timings: dict[str, list[float]], failures: int, speed: tuple[float, float]) -> None:
+def report(
+    args: argparse.Namespace, timings: dict[str, list[float]], failures: int, speed: tuple[float, float], cpu: list[float]
+) -> None:
     pause = f"{args.think:g} s think time (0.5–1.5×)" if args.think else "no think time (closed loop)"
     generator = "wrk" if args.load == "wrk" else "Python threads"
     print(
@@ -278,7 +306,9 @@ def report(args: argparse.Namespace, timings: dict[str, list[float]], failures: 
         q = statistics.quantiles(samples, n=100)
         print(f"| {kind} | {len(samples):,} | {q[49]:.0f} | {q[94]:.0f} |")
     print(f"| errors | {failures} | | |")
-    print(f"\nthroughput: {sum(len(v) for v in timings.values()) / args.seconds:.0f} requests/s")
+    served = sum(len(v) for v in timings.values())
+    print(f"\nthroughput: {served / args.seconds:.0f} requests/s")
+    print(f"server CPU: {(cpu[1] - cpu[0]) * 1000 / max(served, 1):.2f} ms a request (master and workers, all cores)")
     print(f"reference loop (machine speed): {speed[0] * 1000:.0f} ms before, {speed[1] * 1000:.0f} ms after")
 
 
@@ -301,17 +331,18 @@ def main() -> None:
     visible = load(settings, args.records, args.clients)
     words = Vocabulary.build().words[50:3000]
     server, port = start_server(settings, args)
+    args.server_pid, cpu = server.pid, []
     try:
         speed_before = reference_loop()
         if args.load == "wrk":
-            timings, failures = wrk_load(port, logged_in_cookies(port, args.clients), visible, words, args)
+            timings, failures = wrk_load(port, logged_in_cookies(port, args.clients), visible, words, args, cpu)
         else:
-            timings, failures = python_load(port, visible, words, args)
+            timings, failures = python_load(port, visible, words, args, cpu)
         speed_after = reference_loop()
     finally:
         server.terminate()
         server.wait(timeout=30)
-    report(args, timings, failures, (speed_before, speed_after))
+    report(args, timings, failures, (speed_before, speed_after), cpu)
 
 
 if __name__ == "__main__":
