@@ -219,8 +219,8 @@ class Services:
 
         self.scheduler = start_scheduler(
             [
-                ("ledger-follow", led(self.ledger.catch_up), 2),
-                ("projections-follow", led(self.projections.run), 1),
+                ("ledger-follow", led(self.ledger.follow), 2),
+                ("projections-follow", led(self.projections.follow), 1),
                 ("ledger-checkpoint", led(self.ledger.checkpoint), self.settings.checkpoint_interval),
             ]
         )

@@ -81,6 +81,17 @@ class ProjectionRunner:
                 progress(count)
         return total
 
+    def follow(self, limit: int = 500) -> int:
+        """One turn of the serving process's follower: apply what is pending and stop at the tail (as the ledger's
+        follow: chasing events that arrive meanwhile ran many rounds of a few events, each with all its
+        transactions)."""
+        total = 0
+        while (count := self._round(self.projections, limit)) > 0:
+            total += count
+            if count < limit:
+                break
+        return total
+
     def rebuild(self, names: Sequence[str], limit: int = 5000, progress: Callable[[int], None] | None = None) -> int:
         """Empty the named projections and replay the whole event store into them, in batches."""
         chosen = [p for p in self.projections if p.name in names]

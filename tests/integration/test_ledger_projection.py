@@ -120,3 +120,25 @@ def test_sealing_and_proofs_look_tree_nodes_up_by_key_and_never_scan_the_node_ta
         for statement, parameters in statements:
             plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
             assert "SCAN ledger_nodes" not in plan and "SEARCH ledger_nodes" in plan, (statement, plan)
+
+
+def test_a_followers_turn_seals_up_to_the_tail_and_leaves_what_arrives_meanwhile_to_the_next_turn(services: Services) -> None:
+    """Under load events arrive while a batch is sealed; chasing them sealed batch after batch of a few events, each
+    paying a batch's whole fixed cost. A turn seals full batches, then the partial one at the tail, and stops."""
+    services.ledger.catch_up()
+    collect(services, 6)
+    seal, arrivals = services.ledger._seal_batch, iter(range(5))
+
+    def sealing_while_views_arrive(limit: int) -> int:
+        count = seal(limit)
+        if next(arrivals, None) is not None:
+            collect(services, 1)  # a page view recorded while this batch was sealed
+        return count
+
+    services.ledger._seal_batch = sealing_while_views_arrive  # type: ignore[method-assign]
+    assert services.ledger.follow(batch_size=4) == 7  # a full batch of 4, then the tail (2 + 1 that arrived): stop
+    assert services.ledger.pending() == 1  # arrived during the last batch: the next turn's
+    services.ledger._seal_batch = seal  # type: ignore[method-assign]
+    assert services.ledger.follow(batch_size=4) == 1 and services.ledger.pending() == 0
+    services.projections.follow(limit=4)
+    assert set(services.projections.positions().values()) == {services.archive.recorder.max_notification_id()}
