@@ -47,18 +47,17 @@ def build(services: Services, records: int = 3) -> Scenario:
     return scenario
 
 
-def appraised(
+def reviewed(
     services: Services,
     story: Scenario,
     title: str,
     *,
-    security: SecurityLevel = SecurityLevel.INTERNAL,
     year: int = 2011,
     category: str = "WS",
     retention: str = "D30",
     metadata: dict[str, str] | None = None,
 ) -> UUID:
-    """One paper record collected, catalogued, reviewed and appraised."""
+    """One paper record collected, catalogued (its 档号 carries `retention`) and reviewed: waiting to be appraised."""
     archive = services.archive
     record_id = archive.collect(story.archivist, title=title, source="办公室", metadata=metadata or {})
     archive.catalogue(
@@ -72,7 +71,23 @@ def appraised(
         retention=Retention(retention),
     )
     archive.review(story.archivist, record_id, passed=True)
-    archive.appraise(story.appraiser, record_id, retention=Retention(retention), security=security)
+    return record_id
+
+
+def appraised(
+    services: Services,
+    story: Scenario,
+    title: str,
+    *,
+    security: SecurityLevel = SecurityLevel.INTERNAL,
+    year: int = 2011,
+    category: str = "WS",
+    retention: str = "D30",
+    metadata: dict[str, str] | None = None,
+) -> UUID:
+    """One paper record collected, catalogued, reviewed and appraised."""
+    record_id = reviewed(services, story, title, year=year, category=category, retention=retention, metadata=metadata)
+    services.archive.appraise(story.appraiser, record_id, retention=Retention(retention), security=security)
     return record_id
 
 

@@ -27,24 +27,6 @@ S = RecordState
 SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 
-def reviewed(services: Services, story: scenario.Scenario, title: str, retention: str = "D30") -> UUID:
-    """A paper record catalogued (its 档号 carries `retention`) and reviewed: waiting to be appraised."""
-    archive_ = services.archive
-    record_id = archive_.collect(story.archivist, title=title, source="办公室")
-    archive_.catalogue(
-        story.archivist,
-        record_id,
-        fonds="Z109",
-        category="WS",
-        year=2011,
-        org="BGS",
-        classification="办公室",
-        retention=Retention(retention),
-    )
-    archive_.review(story.archivist, record_id, passed=True)
-    return record_id
-
-
 def double(services: Services) -> tuple[scenario.Scenario, scenario.Actor]:
     """Fonds Z109 asking for two appraisers; the story's appraiser (li) and a second one (chen)."""
     story = scenario.build(services, records=0)
@@ -54,7 +36,7 @@ def double(services: Services) -> tuple[scenario.Scenario, scenario.Actor]:
 
 def test_the_item_number_is_allocated_once_at_confirmation_when_retention_changes(services) -> None:
     story, chen = double(services)
-    first = reviewed(services, story, "甲")  # Z109-WS·2011-D30-BGS-0001
+    first = scenario.reviewed(services, story, "甲")  # Z109-WS·2011-D30-BGS-0001
     a = services.archive
     proposal = a.appraise(story.appraiser, first, retention=Retention("Y"), security=SecurityLevel.INTERNAL)
     assert proposal.awaiting_second_appraiser and proposal.code is None and proposal.proposed_by == "li.appraiser"
@@ -67,7 +49,7 @@ def test_the_item_number_is_allocated_once_at_confirmation_when_retention_change
     record = a.load(Record, first)
     assert record.state is S.APPRAISED and str(record.code) == "Z109-WS·2011-D10-BGS-0001"
     # The Y proposal took no number of the Y class: the first record appraised Y there gets 0001.
-    second = reviewed(services, story, "乙")
+    second = scenario.reviewed(services, story, "乙")
     a.appraise(chen, second, retention=Retention("Y"), security=SecurityLevel.PUBLIC)
     assert str(a.appraise(story.appraiser, second, retention=Retention("Y"), security=SecurityLevel.PUBLIC).code) == (
         "Z109-WS·2011-Y-BGS-0001"
@@ -76,7 +58,7 @@ def test_the_item_number_is_allocated_once_at_confirmation_when_retention_change
 
 def test_the_proposer_is_refused_by_name_and_one_appraiser_suffices_without_the_rule(services) -> None:
     story, chen = double(services)
-    record_id = reviewed(services, story, "甲")
+    record_id = scenario.reviewed(services, story, "甲")
     a = services.archive
     a.appraise(story.appraiser, record_id, retention=Retention("D30"), security=SecurityLevel.INTERNAL)
     with pytest.raises(SecondAppraiserNeeded, match="an appraisal needs a second appraiser: li.appraiser proposed it"):
@@ -89,7 +71,7 @@ def test_the_proposer_is_refused_by_name_and_one_appraiser_suffices_without_the_
 
 def test_a_proposed_record_stays_in_the_appraisal_queue_and_the_projections_follow_it(services) -> None:
     story, chen = double(services)
-    record_id = reviewed(services, story, "关于双人鉴定的通知")
+    record_id = scenario.reviewed(services, story, "关于双人鉴定的通知")
     a, catalogue = services.archive, services.catalogue
     a.appraise(story.appraiser, record_id, retention=Retention("D30"), security=SecurityLevel.SECRET)
     catalogue.refresh()
@@ -123,7 +105,7 @@ def test_two_appraisers_through_the_record_page(services) -> None:
     make_user(services, "li", [Role.APPRAISER], SecurityLevel.SECRET)
     make_user(services, "chen", [Role.APPRAISER], SecurityLevel.SECRET)
     story = scenario.Scenario(wang, wang)
-    record_id = reviewed(services, story, "关于档案数字化工作的通知")
+    record_id = scenario.reviewed(services, story, "关于档案数字化工作的通知")
     page = f"/records/{record_id}"
     li, chen = Browser(app), Browser(app)
     li.login("li")
@@ -152,7 +134,7 @@ def test_the_api_answers_the_proposal_state(services) -> None:
     story, _chen = double(services)
     make_user(services, "li", [Role.APPRAISER], SecurityLevel.SECRET)
     make_user(services, "chen", [Role.APPRAISER], SecurityLevel.SECRET)
-    record_id = reviewed(services, story, "甲")
+    record_id = scenario.reviewed(services, story, "甲")
     client = app.test_client()
     tokens = {name: services.accounts.issue_token(SYSTEM, name, "test")[1] for name in ("li", "chen")}
     path, body = f"/api/v1/records/{record_id}/appraise", {"retention": "D30", "security": "内部"}
