@@ -25,14 +25,13 @@ LIST_COLUMNS = [column for column in catalogue.c if column.name != "metadata"]
 
 
 def visible(v: Visibility) -> ColumnElement[bool]:
-    clauses = [catalogue.c.security <= v.open_upto]
-    if v.approved and v.clearance > v.open_upto:
-        clauses.append(and_(catalogue.c.security <= v.clearance, catalogue.c.record_id.in_(sorted(v.approved))))
-    return or_(*clauses)
+    """DESIGN §6 as a SQL condition on the catalogue: at or below open_upto, or below the clearance and approved."""
+    approved, values = _visible_values(v)
+    return _visible_shape(approved).params(values)
 
 
 def _visible_shape(approved: bool) -> ColumnElement[bool]:
-    """visible() with its values as parameters, for statements built once (see _page_statements)."""
+    """visible() with its values left as parameters, for statements built once (see _page_statements)."""
     clauses = [catalogue.c.security <= bindparam("open_upto")]
     if approved:
         clauses.append(
