@@ -110,6 +110,8 @@ class History:
             if isinstance(error, MapperDeserialisationError):
                 raise
             raise NotFound(f"nothing is recorded under {stream_id}") from None
+        if version is not None and aggregate.version < version:  # the store answers with the last one it has
+            raise InvalidValue(f"{stream_id} has only {aggregate.version} versions")
         return describe(aggregate)
 
 

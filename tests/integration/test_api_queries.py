@@ -142,6 +142,8 @@ def test_a_record_at_a_past_version_or_moment_through_the_api_is_what_it_was_the
     assert "not an ISO 8601 time" in error(officer.get(f"/records/{record_id}/as-of", time="last Tuesday"))["message"]
     assert error(officer.get(f"/records/{record_id}/as-of"))["message"].startswith("the query parameter time is required")
     assert error(officer.get(f"/records/{record_id}/versions/0"))["message"] == "versions count from 1"
+    beyond = officer.get(f"/records/{record_id}/versions/99")  # not the last version passed off as the 99th
+    assert beyond.status_code == 422 and error(beyond)["message"] == f"{record_id} has only 5 versions"
     reader = caller(services, app, "reader", [Role.READER], SecurityLevel.INTERNAL)
     assert error(reader.get(f"/records/{record_id}/versions/1"))["code"] == "forbidden"  # history is for compliance
 

@@ -95,6 +95,8 @@ def test_show_travels_to_any_version_or_moment(home) -> None:
         assert v2["state"] == "catalogued" and v2["code"] == "Z109-WS·2011-D30-BGS-0001" and v2["version"] == 2
         then = archive("show", str(record), "--as-of", before_appraisal.isoformat(), "--json").json()
         assert then["version"] == 4 and "responsible" not in then["metadata"]
+        beyond = archive("show", str(record), "--version", "99")
+        assert beyond.code == 1 and "has only 5 versions" in beyond.err
         too_early = archive("show", str(record), "--as-of", "2001-01-01")
         assert too_early.code == 1 and "did not exist yet" in too_early.err
         nonsense = archive("show", str(record), "--as-of", "yesterday-ish")
