@@ -108,12 +108,12 @@ class ManifestImport:
                 S.PROCESSED,
             ):
                 return self._outcome(row, record_id, "already imported")
-            if self._proposed_by(record_id) == actor.id:  # run again before a second appraiser confirmed
+            if self._awaits(record_id, actor):  # run again before a second appraiser confirmed
                 return self._outcome(row, record_id, AWAITING)
             uploads = [Upload(name, read(name)) for name in row.page_files]
             self.digitisation.check_uploads(uploads)  # every image decoded before the first write
             self._advance(actor, record_id, fields, uploads)
-            return self._outcome(row, record_id, AWAITING if self._proposed_by(record_id) else "imported")
+            return self._outcome(row, record_id, AWAITING if self._awaits(record_id, actor) else "imported")
         except (DomainError, OSError) as error:
             return Outcome(row.row, str(record_id) if self.archive.exists(record_id) else None, "error", error=str(error))
 
@@ -153,13 +153,8 @@ class ManifestImport:
     def _state(self, record_id: UUID) -> RecordState:
         return self.archive.load(Record, record_id).state
 
-    def _proposed_by(self, record_id: UUID) -> str | None:
-        """Who proposed the appraisal a reviewed record waits on (double appraisal), if it waits."""
-        if not self.archive.exists(record_id):
-            return None
-        record = self.archive.load(Record, record_id)
-        proposal = record.proposed_appraisal if record.state is S.REVIEWED else None
-        return proposal["actor"] if proposal else None
+    def _awaits(self, record_id: UUID, actor: Actor) -> bool:
+        return self.archive.exists(record_id) and _waits_on(self.archive.load(Record, record_id), actor)
 
     def _advance(self, actor: Actor, record_id: UUID, f: dict[str, Any], uploads: list[Upload]) -> None:
         """Take the record from wherever it stands to its QC verdict, one event per step."""
@@ -183,10 +178,10 @@ class ManifestImport:
             S.SCANNED: lambda: d.process(actor, record_id),
             S.PROCESSED: lambda: d.check(record_id),
         }
-        while (state := self._state(record_id)) in steps:
-            if state is S.REVIEWED and self._proposed_by(record_id) == actor.id:
+        while (record := a.load(Record, record_id)).state in steps:
+            if _waits_on(record, actor):
                 return  # the importer's appraisal is a proposal: a second appraiser must confirm it (DESIGN §6)
-            steps[state]()
+            steps[record.state]()
 
     def _outcome(self, row: ManifestRow, record_id: UUID, outcome: str) -> Outcome:
         record = self.archive.load(Record, record_id)
@@ -201,3 +196,9 @@ class ManifestImport:
             qc=verdict,
             failures=dict(record.qc_failures or {}),
         )
+
+
+def _waits_on(record: Record, actor: Actor) -> bool:
+    """Whether the record is reviewed and waits on an appraisal this actor proposed (double appraisal)."""
+    proposal = record.proposed_appraisal if record.state is S.REVIEWED else None
+    return bool(proposal) and proposal["actor"] == actor.id
