@@ -7,7 +7,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from application.archive import Archive, NotFound
-from application.authorisation import Action, Actor, authorise
+from application.authorisation import Action, Actor
 from domain.access import AccessGrants, AccessRequest
 from domain.records import Record
 
@@ -17,15 +17,20 @@ class AccessRequests:
         self.archive = archive
 
     def ask(self, actor: Actor, record_id: UUID, purpose: str) -> UUID:
-        authorise(actor, Action.READ)
+        self.archive.authorise(actor, Action.READ)
         request = AccessRequest.ask(requester=actor.id, record_id=str(record_id), purpose=purpose)
         self.archive.save(request)
         return request.id
 
     def decide(self, actor: Actor, request_id: UUID, approve: bool, reason: str | None = None) -> None:
-        authorise(actor, Action.DECIDE_ACCESS)
-        request = self.archive.load(AccessRequest, request_id)
-        record = self.archive.record_for(actor, UUID(request.record_id), Action.DECIDE_ACCESS)  # the decider must see it
+        """A request on a record above the decider's clearance gets the answer an unknown request gets (DESIGN §6:
+        the decider must see the record, and must not learn that a hidden one exists)."""
+        self.archive.authorise(actor, Action.DECIDE_ACCESS)
+        try:
+            request = self.archive.load(AccessRequest, request_id)
+            record = self.archive.record_for(actor, UUID(request.record_id), Action.DECIDE_ACCESS)
+        except (NotFound, ValueError):
+            raise NotFound(f"no access request {request_id}") from None
         request.decide(approve, actor=actor.id, reason=reason)
         changed: list = [request]
         if approve:
@@ -40,6 +45,15 @@ class AccessRequests:
         except NotFound:
             return frozenset()
 
+    def purpose_of(self, actor: Actor, record_id: str) -> str | None:
+        """The purpose stated in the approved request that lets the actor read the record (for the access log)."""
+        try:
+            grants = self.archive.current(AccessGrants, AccessGrants.create_id(actor.id))
+            request_id = grants.requests.get(record_id)
+            return self.archive.current(AccessRequest, UUID(request_id)).purpose if request_id else None
+        except (NotFound, ValueError):
+            return None
+
     def _grants(self, user_id: str) -> AccessGrants:
         try:
             return self.archive.load(AccessGrants, AccessGrants.create_id(user_id))
@@ -48,7 +62,7 @@ class AccessRequests:
 
     def pending(self, actor: Actor, limit: int = 200) -> list[tuple[AccessRequest, Record]]:
         """Undecided requests on records the decider can see, oldest first (found by their Requested events)."""
-        authorise(actor, Action.DECIDE_ACCESS)
+        self.archive.authorise(actor, Action.DECIDE_ACCESS)
         topic = f"{AccessRequest.Requested.__module__}:{AccessRequest.Requested.__qualname__}"
         notes = self.archive.recorder.select_notifications(start=1, limit=100_000, topics=[topic])
         found = []
@@ -57,8 +71,7 @@ class AccessRequests:
                 break
             request = self.archive.load(AccessRequest, note.originator_id)
             if request.status == "pending":
-                try:
-                    found.append((request, self.archive.record_for(actor, UUID(request.record_id), Action.DECIDE_ACCESS)))
-                except NotFound:
-                    continue  # above the decider's clearance: someone cleared higher decides
+                record = self.archive.visible_record(actor, UUID(request.record_id))
+                if record is not None:  # above the decider's clearance (or gone): someone cleared higher decides
+                    found.append((request, record))
         return found

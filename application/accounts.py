@@ -12,7 +12,7 @@ import secrets
 from uuid import UUID
 
 from application.archive import Archive, NotFound
-from application.authorisation import Action, Actor, Forbidden, authorise
+from application.authorisation import Action, Actor
 from application.ports import FailureLog, PasswordHasher
 from domain.activity import ActivityLog
 from domain.errors import DomainError, InvalidValue
@@ -30,7 +30,7 @@ class LoginRefused(DomainError):
 
 
 def actor_of(user: User) -> Actor:
-    return Actor(str(user.id), user.username, frozenset(user.roles), user.clearance)
+    return Actor(str(user.id), user.username, frozenset(user.effective_roles), user.clearance, bool(user.must_change_password))
 
 
 class Accounts:
@@ -98,7 +98,11 @@ class Accounts:
     # -- API tokens -----------------------------------------------------------------------------------------------
 
     def issue_token(self, actor: Actor, username: str, label: str) -> tuple[str, str]:
-        """A new token for `username` (themselves, or anyone for an admin): (token id, the token — shown once)."""
+        """A new token for `username` (themselves; anyone for the local operator): (token id, the token — shown once).
+        Not for an administrator to give someone else: a token acts as its holder, so it would let them read what
+        the holder may (三员分立: administrators see no content)."""
+        if not actor.is_system and actor.username.lower() != username.strip().lower():
+            raise self.archive.refuse(actor, "issue_token", "a token is issued to its own holder only")
         user = self._user_for_tokens(actor, username)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         issued = ApiToken.issue(token_sha256=_digest(token), user_id=str(user.id), label=label, actor=actor.id)
@@ -113,7 +117,7 @@ class Accounts:
             raise NotFound(f"no token {token_id}") from None
         user = self.archive.load(User, UUID(token.user_id))
         if str(user.id) != actor.id:
-            authorise(actor, Action.MANAGE_USERS)
+            self.archive.authorise(actor, Action.MANAGE_USERS)
         token.revoke(actor=actor.id)
         user.forget_token(str(token.id), actor=actor.id)
         self.archive.save(token, user)
@@ -134,7 +138,7 @@ class Accounts:
         user = self.archive.find_user(username)
         if user is None or (actor.username.lower() != username.lower() and not actor.may(Action.MANAGE_USERS)):
             if not actor.may(Action.MANAGE_USERS):
-                raise Forbidden(f"{actor.username} may only manage their own tokens")
+                raise self.archive.refuse(actor, "manage_tokens", f"{actor.username} may only manage their own tokens")
             raise NotFound(f"no user {username}")
         return user
 

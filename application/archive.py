@@ -17,14 +17,15 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
 
 from application.activity import ActivityJournal, Conflict
-from application.authorisation import Action, Actor, authorise
+from application.authorisation import Action, Actor, Forbidden, authorise
+from domain.activity import ActivityLog
 from domain.archival_code import ArchivalCode, ClassKey
 from domain.errors import DomainError, InvalidValue, SecondAppraiserNeeded
 from domain.numbering import ItemSequence
 from domain.records import Medium, Record, RetentionDecision
 from domain.scheme import ArchivingScheme
 from domain.transfers import Transfer
-from domain.users import Role, User
+from domain.users import FirstSecurityOfficer, Role, User
 from domain.values import Retention, SecurityLevel
 
 A = TypeVar("A")
@@ -34,6 +35,11 @@ CURRENT_CACHE_SIZE = 10_000  # users, tokens, grants and the records being looke
 
 class NotFound(DomainError):
     """No such record (or one the actor may not see: the two are indistinguishable on purpose)."""
+
+
+# What a refusal to show a record says, in the answer and in the denial event alike: the same words whether the record
+# is above the actor's clearance or never existed (DESIGN §6: not even the difference between the two).
+HIDDEN_OR_ABSENT = "not visible at the user's clearance, or no such record"
 
 
 @dataclass(frozen=True)
@@ -93,14 +99,57 @@ class Archive(Application):
     def exists(self, aggregate_id: UUID) -> bool:
         return aggregate_id in self.repository
 
-    def record_for(self, actor: Actor, record_id: UUID, action: Action, *, reading: bool = False) -> Record:
-        """Load a record the actor may act on; above their clearance it does not exist for them. `reading`: only to
-        look at (a page, an image), from the fast-forwarded cache instead of replaying the stream on every view."""
-        authorise(actor, action)
-        record = self.current(Record, record_id) if reading else self.load(Record, record_id)
-        if not actor.may_see(record.security):
+    def record_for(
+        self, actor: Actor, record_id: UUID, action: Action, *, reading: bool = False, allows: Callable[[Record], bool] | None = None
+    ) -> Record:
+        """Load a record the actor may act on; above their clearance it does not exist for them, and the refusal is
+        recorded exactly as for an id that never existed. `reading`: only to look at (a page, an image), from the
+        fast-forwarded cache instead of replaying the stream on every view. `allows`: a narrower test than the
+        clearance (a reader's approved requests)."""
+        self.authorise(actor, action, record_id=str(record_id))
+        record = self.visible_record(actor, record_id, reading=reading, allows=allows)
+        if record is None:
+            self.deny(actor, action.value, HIDDEN_OR_ABSENT, record_id=str(record_id))
             raise NotFound(f"no record {record_id}")
         return record
+
+    def visible_record(
+        self, actor: Actor, record_id: UUID, *, reading: bool = True, allows: Callable[[Record], bool] | None = None
+    ) -> Record | None:
+        """The record if it exists and the actor may see it, else None; records nothing (for lists that skip)."""
+        try:
+            record = self.current(Record, record_id) if reading else self.load(Record, record_id)
+        except NotFound:
+            return None
+        if not actor.may_see(record.security) or (allows is not None and not allows(record)):
+            return None
+        return record
+
+    # -- refusals (DESIGN §6: every denial is an event, written here and nowhere else) ---------------------------
+
+    def authorise(self, actor: Actor, action: Action, *, record_id: str | None = None) -> None:
+        """As authorisation.authorise, with the refusal recorded."""
+        try:
+            authorise(actor, action)
+        except Forbidden as refused:
+            self.deny(actor, action.value, str(refused), record_id=record_id)
+            refused.recorded = True
+            raise
+
+    def deny(self, actor: Actor, action: str, reason: str, record_id: str | None = None) -> None:
+        """Record one refused attempt (the compliance access log shows it; the user is never told more)."""
+        self.record_activity(actor, ActivityLog.AccessDenied, action=action[:100], record_id=record_id, reason=reason[:300])
+
+    def refuse(self, actor: Actor, action: str, message: str, record_id: str | None = None) -> Forbidden:
+        """A Forbidden for a rule checked outside authorise (tokens of others, an import's roles), recorded."""
+        self.deny(actor, action, message, record_id=record_id)
+        refused = Forbidden(message)
+        refused.recorded = True
+        return refused
+
+    def commit(self, *aggregates: Any) -> None:
+        """Save, a concurrent change to the same aggregates answered as a Conflict the caller may retry."""
+        self._save(*aggregates)
 
     def _save(self, *aggregates: Any) -> None:
         try:
@@ -121,28 +170,53 @@ class Archive(Application):
     # -- users and scheme -------------------------------------------------------------------------------------
 
     def register_user(
-        self, actor: Actor, *, username: str, roles: Sequence[Role], clearance: SecurityLevel, password_hash: str
+        self,
+        actor: Actor,
+        *,
+        username: str,
+        roles: Sequence[Role] = (),
+        clearance: SecurityLevel = SecurityLevel.PUBLIC,
+        password_hash: str,
+        temporary_password: bool = False,
     ) -> UUID:
-        authorise(actor, Action.MANAGE_USERS)
+        """An account (the system administrator's act, 三员分立). It comes without roles and cleared 公开: roles and
+        clearance are the security officer's to give — except that on a new installation the system administrator
+        may appoint the first security officer, once (FirstSecurityOfficer)."""
+        self.authorise(actor, Action.MANAGE_USERS)
         user = User.register(
-            username=username, roles=list(roles), clearance=clearance, password_hash=password_hash, actor=actor.id
+            username=username,
+            roles=list(roles),
+            clearance=clearance,
+            password_hash=password_hash,
+            actor=actor.id,
+            temporary_password=temporary_password,
         )
+        appointment = self._appointment(actor, user)
         try:
-            self.save(user)
+            self.save(user, *appointment)
         except IntegrityError:
+            if appointment and self.find_user(username) is None:
+                raise InvalidValue("the first security officer was appointed already: roles are the security officer's to give") from None
             raise InvalidValue(f"a user named {username!r} already exists") from None
         return user.id
 
-    def change_user(self, actor: Actor, username: str, change: Callable[[User], None]) -> None:
-        """One change to an account (roles, clearance, enabled), as its own event; an admin cannot lock themself out."""
-        authorise(actor, Action.MANAGE_USERS)
-        user = self.find_user(username)
-        if user is None:
-            raise NotFound(f"no user {username}")
-        change(user)
-        if str(user.id) == actor.id and (not user.enabled or Role.ADMIN not in user.roles):
-            raise InvalidValue("you cannot disable yourself or give up your own administrator role")
-        self._save(user)
+    def _appointment(self, actor: Actor, user: User) -> list[FirstSecurityOfficer]:
+        """What lets `actor` give the new account its roles: nothing to add for the local operator or a security
+        officer; for a system administrator only the first security officer's appointment (saved with it)."""
+        if actor.is_system or (not user.roles and user.clearance is SecurityLevel.PUBLIC):
+            return []
+        if actor.may(Action.ASSIGN_ROLES):
+            return []
+        if user.roles == {Role.SECURITY_OFFICER} and user.clearance is SecurityLevel.PUBLIC:
+            if not self.first_security_officer_appointed():
+                return [FirstSecurityOfficer(user_id=str(user.id), actor=actor.id)]
+            raise self.refuse(
+                actor, Action.ASSIGN_ROLES.value, "the first security officer was appointed already: roles are theirs to give"
+            )
+        raise self.refuse(actor, Action.ASSIGN_ROLES.value, "roles and clearance are given by the security officer (三员分立)")
+
+    def first_security_officer_appointed(self) -> bool:
+        return self.exists(FirstSecurityOfficer.create_id())
 
     def find_user(self, username: str) -> User | None:
         try:
@@ -151,7 +225,7 @@ class Archive(Application):
             return None
 
     def define_scheme(self, actor: Actor, *, fonds: str, fonds_name: str) -> UUID:
-        authorise(actor, Action.MANAGE_SCHEME)
+        self.authorise(actor, Action.MANAGE_SCHEME)
         scheme = ArchivingScheme.define(fonds=fonds, fonds_name=fonds_name, actor=actor.id)
         try:
             self.save(scheme)
@@ -161,7 +235,7 @@ class Archive(Application):
 
     def edit_scheme(self, actor: Actor, fonds: str, change: Callable[[ArchivingScheme], None]) -> None:
         """One change to a fonds' archiving scheme (a category, a class, the QC profile), as its own event."""
-        authorise(actor, Action.MANAGE_SCHEME)
+        self.authorise(actor, Action.MANAGE_SCHEME)
         scheme = self.scheme_for(fonds)
         change(scheme)
         self._save(scheme)
@@ -185,8 +259,10 @@ class Archive(Application):
         metadata: dict[str, str] | None = None,
         reason: str | None = None,
         record_id: UUID | None = None,
+        security: SecurityLevel = SecurityLevel.PUBLIC,
     ) -> UUID:
-        authorise(actor, Action.COLLECT)
+        """Register a record with the 密级 its office declared (it grades the record at once, DESIGN §6)."""
+        self.authorise(actor, Action.COLLECT)
         record = Record.collect(
             title=title,
             source=source,
@@ -196,6 +272,7 @@ class Archive(Application):
             metadata=metadata,
             reason=reason,
             record_id=record_id,
+            security=security,
         )
         self._save(record)
         return record.id
@@ -203,7 +280,7 @@ class Archive(Application):
     def register_transfer(
         self, actor: Actor, *, department: str, expected: Sequence[str], transfer_id: UUID | None = None
     ) -> UUID:
-        authorise(actor, Action.COLLECT)
+        self.authorise(actor, Action.COLLECT)
         transfer = Transfer.register(department=department, expected=list(expected), actor=actor.id, transfer_id=transfer_id)
         try:
             self.save(transfer)
@@ -214,7 +291,7 @@ class Archive(Application):
     def receive_batch(self, actor: Actor, transfer_id: UUID, items: Iterable[tuple[str, UUID, dict[str, Any]]]) -> list[UUID]:
         """Collect many records of one transfer in ONE atomic save (batched import: hundreds of events per
         transaction). Items already received are skipped, so an interrupted import can simply be run again."""
-        authorise(actor, Action.COLLECT)
+        self.authorise(actor, Action.COLLECT)
         transfer = self.load(Transfer, transfer_id)
         records = []
         for item, record_id, fields in items:
@@ -228,7 +305,7 @@ class Archive(Application):
         return [r.id for r in records]
 
     def check_receipt(self, actor: Actor, transfer_id: UUID) -> list[str]:
-        authorise(actor, Action.COLLECT)
+        self.authorise(actor, Action.COLLECT)
         transfer = self.load(Transfer, transfer_id)
         transfer.check_receipt(actor=actor.id)
         self._save(transfer)

@@ -10,11 +10,16 @@ from domain.values import SecurityLevel
 
 
 class Forbidden(Exception):
-    """The actor may not do this. The message never names a record the actor may not see."""
+    """The actor may not do this. The message never names a record the actor may not see. `recorded`: the refusal
+    is already an AccessDenied event (Archive.authorise); an entry point records the others (DESIGN §6)."""
+
+    recorded = False
 
 
 class Action(str, enum.Enum):
-    MANAGE_USERS = "manage_users"
+    MANAGE_USERS = "manage_users"  # accounts: create, disable, enable, reset a password (the system administrator)
+    ASSIGN_ROLES = "assign_roles"  # roles and clearance (the security officer)
+    AUDIT_ADMINISTRATION = "audit_administration"  # what the administrators did (the security auditor)
     MANAGE_SCHEME = "manage_scheme"
     COLLECT = "collect"
     CATALOGUE = "catalogue"
@@ -38,7 +43,10 @@ class Action(str, enum.Enum):
 
 _R = Role
 PERMISSIONS: dict[Action, frozenset[Role]] = {
+    # 三员分立 (GB/T 39784-2021): three administrators, none of whom reads records by that role.
     Action.MANAGE_USERS: frozenset({_R.ADMIN}),
+    Action.ASSIGN_ROLES: frozenset({_R.SECURITY_OFFICER}),
+    Action.AUDIT_ADMINISTRATION: frozenset({_R.SECURITY_AUDITOR}),
     Action.MANAGE_SCHEME: frozenset({_R.ADMIN, _R.ARCHIVIST}),
     Action.COLLECT: frozenset({_R.ARCHIVIST}),
     Action.CATALOGUE: frozenset({_R.ARCHIVIST}),
@@ -61,7 +69,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
 }
 
 
-_SENIORITY = (_R.ADMIN, _R.ARCHIVIST, _R.APPRAISER, _R.DIGITISER, _R.COMPLIANCE, _R.AUDITOR, _R.READER)
+_SENIORITY = (_R.ADMIN, _R.SECURITY_OFFICER, _R.SECURITY_AUDITOR, _R.ARCHIVIST, _R.APPRAISER, _R.DIGITISER, _R.COMPLIANCE, _R.AUDITOR, _R.READER)
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,7 @@ class Actor:
     username: str
     roles: frozenset[Role]
     clearance: SecurityLevel
+    must_change_password: bool = False  # an administrator set the password: nothing else until it is replaced
 
     def may(self, action: Action) -> bool:
         return self.is_system or bool(self.roles & PERMISSIONS[action])
@@ -93,6 +102,8 @@ class Actor:
 
 # The local operator: whoever runs the CLI on the server already holds the keys and the database files.
 SYSTEM = Actor("system", "system", frozenset(), SecurityLevel.TOP_SECRET)
+# Whoever is not signed in (a forged form, a login with an unknown name): their refusals are recorded under this id.
+ANONYMOUS = Actor("anonymous", "anonymous", frozenset(), SecurityLevel.PUBLIC)
 
 
 def authorise(actor: Actor, action: Action) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError as SQLOperationalError
 
 from application.access import AccessRequests
 from application.accounts import Accounts
+from application.administration import Administration
 from application.archive import Archive
 from application.authorisation import SYSTEM, Actor, Forbidden
 from application.catalogue import Catalogue
@@ -25,7 +26,6 @@ from application.manifest import ManifestImport
 from application.ports import Sessions
 from application.search import Search
 from application.transfers import Transfers
-from domain.activity import ActivityLog
 from domain.errors import DomainError
 from domain.users import Role
 from domain.values import SecurityLevel
@@ -39,6 +39,7 @@ from infrastructure.ledger.ledger import LedgerError, MerkleLedger
 from infrastructure.ledger.verify import VerificationReport, verify_export
 from infrastructure.ocr.recogniser import RapidTextRecogniser
 from infrastructure.passwords import Argon2idHasher
+from infrastructure.readmodels.administration import AdministrationProjection, SqlAdministrationLog, SqlUserDirectory
 from infrastructure.readmodels.as_of import CatalogueAsOf
 from infrastructure.readmodels.catalogue import AggregateCache, CatalogueProjection
 from infrastructure.readmodels.logs import LogsProjection
@@ -130,7 +131,8 @@ class Services:
         catalogue = CatalogueProjection(records.load, cache=records)  # one cache: each record is replayed once
         search = SearchProjection(self.search_index, records.load, text_of=self.digitisation.text_of, cache=records)
         reader = SealedEventReader(archive.mapper)
-        return ProjectionRunner(self.engine, archive.recorder, reader, [catalogue, search, LogsProjection()])
+        administration = AdministrationProjection(lambda aggregate_id, version: archive.repository.get(aggregate_id, version=version))
+        return ProjectionRunner(self.engine, archive.recorder, reader, [catalogue, search, LogsProjection(), administration])
 
     @cached_property
     def desk(self) -> RecordDesk:
@@ -141,6 +143,10 @@ class Services:
     @cached_property
     def access(self) -> AccessRequests:
         return AccessRequests(self.archive)
+
+    @cached_property
+    def administration(self) -> Administration:
+        return Administration(self.archive, SqlAdministrationLog(self.read_engine), SqlUserDirectory(self.read_engine))
 
     @cached_property
     def transfers(self) -> Transfers:
@@ -187,13 +193,14 @@ class Services:
             SealedEventReader(archive.mapper),
             lambda record_id, version: archive.repository.get(record_id, version=version),
         )
-        return Catalogue(archive, SqlCatalogue(self.read_engine), self.projections, past, grants=self.access.approved)
+        return Catalogue(
+            archive, SqlCatalogue(self.read_engine), self.projections, past, grants=self.access.approved, purposes=self.access.purpose_of
+        )
 
     def record_denial(self, actor: Actor, action: str, reason: str, record_id: str | None = None) -> None:
-        """DESIGN §6: every refused attempt is an event (the web's refusals come through here)."""
-        self.archive.record_activity(
-            actor, ActivityLog.AccessDenied, action=action[:100], record_id=record_id, reason=reason[:300]
-        )
+        """DESIGN §6: every refused attempt is an event; refusals the web decides itself (a forged form, a write
+        without a token) come through here to the one place that records them (Archive.deny)."""
+        self.archive.deny(actor, action, reason, record_id=record_id)
 
     def audit(self, progress: Callable[[int, int], None] | None = None) -> AuditReport:
         return LedgerAudit(self.ledger, lambda: stored_snapshots(self.archive.snapshots)).run(progress=progress)

@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import Any, NoReturn, Protocol
 from uuid import UUID
 
-from application.archive import Archive, NotFound
-from application.authorisation import Action, Actor, authorise
+from application.archive import HIDDEN_OR_ABSENT, Archive, NotFound
+from application.authorisation import Action, Actor
 from application.visibility import Visibility, visibility_with
 from domain.activity import ActivityLog
 
@@ -63,6 +63,7 @@ class CatalogueQueries(Protocol):
         self, v: Visibility, where: Any, sort: str = "code", offset: int = 0, limit: int = 50, total: int | None = None
     ) -> tuple[int, list[dict[str, Any]]]: ...
     def record(self, v: Visibility, record_id: str) -> dict[str, Any] | None: ...
+    def levels(self, record_ids: list[str]) -> dict[str, int]: ...
     def queues(self, v: Visibility) -> dict[str, int]: ...
     def tree(self, v: Visibility) -> list[dict[str, Any]]: ...
     def access_log(
@@ -80,7 +81,7 @@ class Projections(Protocol):
 
 
 class PastCatalogue(Protocol):
-    def rows(self, moment: datetime, v: Visibility, batch: int = 2000, progress: Any = None) -> list[dict[str, Any]]: ...
+    def rows(self, moment: datetime, batch: int = 2000, progress: Any = None) -> list[dict[str, Any]]: ...
 
 
 class Catalogue:
@@ -91,8 +92,10 @@ class Catalogue:
         projections: Projections,
         past: PastCatalogue,
         grants: Callable[[Actor], frozenset[str]] | None = None,
+        purposes: Callable[[Actor, str], str | None] | None = None,
     ) -> None:
         self.grants = grants or (lambda actor: frozenset())
+        self.purposes = purposes or (lambda actor, record_id: None)
         self.archive = archive
         self.queries = queries
         self.projections = projections
@@ -115,7 +118,7 @@ class Catalogue:
     def browse(
         self, actor: Actor, where: Any, sort: str = "code", offset: int = 0, limit: int = 50
     ) -> tuple[int, list[dict[str, Any]]]:
-        authorise(actor, Action.READ)
+        self.archive.authorise(actor, Action.READ)
         return self.queries.page(self.visibility(actor), where, sort, offset, limit, total=self._tree_count(actor, where))
 
     def _tree_count(self, actor: Actor, where: Any) -> int | None:
@@ -133,7 +136,7 @@ class Catalogue:
 
     def everything(self, actor: Actor, batch: int = 500) -> list[dict[str, Any]]:
         """Every visible record in 档号 order (exports)."""
-        authorise(actor, Action.READ)
+        self.archive.authorise(actor, Action.READ)
         rows: list[dict[str, Any]] = []
         while True:
             total, page = self.queries.page(self.visibility(actor), _ALL, "code", len(rows), batch)
@@ -141,33 +144,34 @@ class Catalogue:
             if not page or len(rows) >= total:
                 return rows
 
-    def record(self, actor: Actor, record_id: UUID, purpose: str | None = None) -> dict[str, Any]:
-        authorise(actor, Action.READ)
+    def record(self, actor: Actor, record_id: UUID) -> dict[str, Any]:
+        self.archive.authorise(actor, Action.READ, record_id=str(record_id))
         row = self.queries.record(self.visibility(actor), str(record_id))
         if row is None:
             self.refuse_view(actor, record_id)
-        self.note_view(actor, record_id, purpose, row.get("category"))
+        self.note_view(actor, record_id, row.get("category"))
         return row
 
-    def note_view(self, actor: Actor, record_id: UUID, purpose: str | None, category: str | None) -> None:
+    def note_view(self, actor: Actor, record_id: UUID, category: str | None) -> None:
         """The access log (DESIGN §3): who read which record, when, and for what purpose."""
         self.archive.record_activity(
-            actor, ActivityLog.RecordViewed, record_id=str(record_id), purpose=purpose, category=category
+            actor, ActivityLog.RecordViewed, record_id=str(record_id), purpose=self.purpose_of(actor, record_id), category=category
         )
+
+    def purpose_of(self, actor: Actor, record_id: UUID) -> str | None:
+        """The purpose a view is recorded with: the one stated in the access request that lets the actor read the
+        record, if one does. A purpose is stated by a POST (the request), never by a link someone else can send."""
+        if str(record_id) not in self.visibility(actor).approved:
+            return None
+        return self.purposes(actor, str(record_id))
 
     def refuse_view(self, actor: Actor, record_id: UUID) -> NoReturn:
         """DESIGN §6: the refusal is an event; the answer is the one a record that never existed gets."""
-        self.archive.record_activity(
-            actor,
-            ActivityLog.AccessDenied,
-            action="view",
-            record_id=str(record_id),
-            reason="not visible at the user's clearance, or no such record",
-        )
+        self.archive.deny(actor, "view", HIDDEN_OR_ABSENT, record_id=str(record_id))
         raise NotFound(f"no record {record_id}")
 
     def queues(self, actor: Actor) -> dict[str, int]:
-        authorise(actor, Action.READ)
+        self.archive.authorise(actor, Action.READ)
         counts = self.queries.queues(self.visibility(actor))
         return {queue: sum(counts.get(s, 0) for s in states) for queue, states in QUEUES.items()}
 
@@ -177,7 +181,7 @@ class Catalogue:
 
     def tree(self, actor: Actor) -> dict[str, Any]:
         """fonds -> category -> year -> org -> count, each level with its total."""
-        authorise(actor, Action.READ)
+        self.archive.authorise(actor, Action.READ)
         v = self.visibility(actor)
         cached = self._trees.get(v)
         if cached and time.monotonic() - cached[0] < TREE_SECONDS:
@@ -207,9 +211,16 @@ class Catalogue:
         return root
 
     def as_of(self, actor: Actor, moment: datetime, progress: Any = None) -> list[dict[str, Any]]:
-        """The catalogue as it stood at `moment` (built from the events up to then, never from today's rows)."""
-        authorise(actor, Action.READ_HISTORY)
-        return self.past.rows(moment, self.visibility(actor), progress=progress)
+        """The catalogue as it stood at `moment` (built from the events up to then, never from today's rows), graded
+        by the higher of each record's level then and now (DESIGN §6): a record hidden from the actor today, or
+        classified above them at that moment, is not in it. A record the read models do not know yet counts as
+        hidden."""
+        self.archive.authorise(actor, Action.READ_HISTORY)
+        v = self.visibility(actor)
+        rows = self.past.rows(moment, progress=progress)
+        self.refresh()  # today's levels include everything recorded up to now
+        now = self.queries.levels([row["record_id"] for row in rows])
+        return [r for r in rows if r["record_id"] in now and v.allows_then(r["security"], now[r["record_id"]], r["record_id"])]
 
     # -- compliance -------------------------------------------------------------------------------------------
     # The logs are graded by the officer's own clearance (DESIGN §6: a record above it never appears, not even in
@@ -217,20 +228,20 @@ class Catalogue:
     # include such records shows its query but no count (hits None).
 
     def access_log(self, actor: Actor, record_id: str | None = None, user_id: str | None = None) -> list[dict[str, Any]]:
-        authorise(actor, Action.READ_LOGS)
+        self.archive.authorise(actor, Action.READ_LOGS)
         return self.queries.access_log(self.visibility(actor), record_id, user_id)
 
     def search_log(self, actor: Actor, user_id: str | None = None) -> list[dict[str, Any]]:
-        authorise(actor, Action.READ_LOGS)
+        self.archive.authorise(actor, Action.READ_LOGS)
         return self.queries.search_log(self.visibility(actor), user_id)
 
     def usage(self, actor: Actor) -> dict[str, list[dict[str, Any]]]:
-        authorise(actor, Action.READ_LOGS)
+        self.archive.authorise(actor, Action.READ_LOGS)
         return self.queries.usage(self.visibility(actor))
 
     def service_timings(self, actor: Actor) -> list[dict[str, Any]]:
         """Hours from one workflow step to the next (e.g. collected → catalogued), over all records."""
-        authorise(actor, Action.READ_LOGS)
+        self.archive.authorise(actor, Action.READ_LOGS)
         spans: dict[tuple[str, str], list[float]] = defaultdict(list)
         previous: dict[str, Any] = {}
         for step in self.queries.step_times():

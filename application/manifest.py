@@ -22,7 +22,7 @@ from typing import Any
 from uuid import UUID
 
 from application.archive import Archive
-from application.authorisation import Action, Actor, Forbidden
+from application.authorisation import Action, Actor
 from application.digitisation import Digitisation, Upload
 from domain.errors import DomainError, InvalidValue
 from domain.records import Record, RecordState
@@ -92,7 +92,9 @@ class ManifestImport:
         # Checked when run() is called, not at the first row: a page streaming the outcomes is refused before it starts.
         lacking = [a.value for a in STEPS if not actor.may(a)]
         if lacking:
-            raise Forbidden(f"{actor.username} may not import: the import also does {', '.join(lacking)}")
+            raise self.archive.refuse(
+                actor, "import", f"{actor.username} may not import: the import also does {', '.join(lacking)}"
+            )
         return (self.import_row(actor, row, read) for row in rows)
 
     def import_row(self, actor: Actor, row: ManifestRow, read: Callable[[str], bytes]) -> Outcome:
@@ -160,7 +162,7 @@ class ManifestImport:
         """Take the record from wherever it stands to its QC verdict, one event per step."""
         a, d = self.archive, self.digitisation
         if not a.exists(record_id):
-            a.collect(actor, title=f["title"], source=f["source"], metadata=f["metadata"], record_id=record_id)
+            a.collect(actor, title=f["title"], source=f["source"], metadata=f["metadata"], record_id=record_id, security=f["security"])
         steps = {
             S.COLLECTED: lambda: a.catalogue(
                 actor,

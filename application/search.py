@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from application.archive import Archive
-from application.authorisation import Action, Actor, authorise
+from application.authorisation import Action, Actor
 from application.visibility import Visibility, visibility_with
 from domain.activity import ActivityLog
 from domain.errors import InvalidValue
@@ -72,7 +72,7 @@ class Search:
         self.grants = grants or (lambda actor: frozenset())
 
     def search(self, actor: Actor, query: SearchQuery, approved: frozenset[str] | None = None) -> SearchResult:
-        authorise(actor, Action.SEARCH)
+        self.archive.authorise(actor, Action.SEARCH)
         if query.offset > MAX_OFFSET:
             raise InvalidValue(f"results can be paged up to {MAX_OFFSET:,}; narrow the search with filters instead")
         if query.year is not None and not 1 <= query.year <= 9999:

@@ -2,7 +2,11 @@
 so results, counts and facets can never include a record above it.
 
 Rule: a record is visible when its level is at or below `open_upto`, or when it is at or below the actor's clearance
-and the actor holds an approved access request for it. Staff who work on records (archivists, appraisers,
+and the actor holds an approved access request for it. A record is graded from its first event, by the level its
+office declared at intake. A view of a past moment (a version, a diff, the catalogue as of a date) shows a record only
+to someone who may see it now AND was cleared for its level then: it is graded by the higher of the two, so time
+travel never shows more than the present, and what was classified before a declassification stays hidden in the
+versions before it. Staff who work on records (archivists, appraisers,
 digitisers) and compliance officers see everything up to their clearance; other users (readers) see 公开/内部 up to
 their clearance, and 秘密 and above only with an approved request.
 """
@@ -27,6 +31,10 @@ class Visibility:
 
     def allows(self, security: int, record_id: str) -> bool:
         return security <= self.open_upto or (security <= self.clearance and record_id in self.approved)
+
+    def allows_then(self, then: int | None, now: int, record_id: str) -> bool:
+        """A past state of a record (graded `then`; None: a state that is not graded) whose level is `now` today."""
+        return self.allows(max(now, now if then is None else then), record_id)
 
     @property
     def ceiling(self) -> int:

@@ -5,6 +5,7 @@ every read can check them with one load."""
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -44,6 +45,10 @@ class AccessRequest(Aggregate):
 class AccessGrants(Aggregate):
     """The records one user may read beyond their open level, by approved request."""
 
+    # record id -> the request that granted it (its purpose goes into the access log). A class default too, so a
+    # snapshot taken before it was kept reads as empty rather than failing; the Granted events carry it anyway.
+    requests: ClassVar[dict[str, str]] = {}
+
     @staticmethod
     def create_id(user_id: str) -> UUID:
         return uuid.uuid5(_NAMESPACE, user_id)
@@ -54,6 +59,7 @@ class AccessGrants(Aggregate):
     def __init__(self, user_id: str) -> None:
         self.user_id = user_id
         self.records: list[str] = []
+        self.requests: dict[str, str] = {}  # type: ignore[misc]
 
     def grant(self, record_id: str, request_id: str, actor: str) -> None:
         if record_id not in self.records:
@@ -62,3 +68,4 @@ class AccessGrants(Aggregate):
     @event("Granted")
     def _granted(self, record_id: str, request_id: str, actor: str) -> None:
         self.records = [*self.records, record_id]
+        self.requests = {**self.requests, record_id: request_id}

@@ -124,7 +124,10 @@ class Record(Aggregate):
         metadata: dict[str, str] | None = None,
         reason: str | None = None,
         record_id: UUID | None = None,
+        security: SecurityLevel = SecurityLevel.PUBLIC,
     ) -> Record:
+        """`security`: the 密级 the originating office marked on the record (DA/T 18: the office declares it at
+        hand-over; appraisal confirms or changes it). It grades the record from its first event (DESIGN §6)."""
         medium = Medium(medium)
         originals = [dict(o) for o in originals]
         if medium is Medium.DIGITAL and not originals:
@@ -149,9 +152,29 @@ class Record(Aggregate):
             transfer_id=transfer_id,
             metadata={str(k): str(v) for k, v in (metadata or {}).items()},
             reason=reason,
+            security=int(SecurityLevel(security)),
         )
 
-    @event("Collected")
+    class Collected(Aggregate.Created):
+        """Version 2 carries the declared 密级 (`security`). Version 1 events, stored when every record was 公开
+        until appraised, are upcast with 公开: that is the level they had (events are immutable: never rewritten)."""
+
+        title: str
+        source: str
+        medium: str
+        actor: str
+        originals: list[dict]
+        transfer_id: UUID | None
+        metadata: dict[str, str]
+        reason: str | None
+        security: int
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["security"] = int(SecurityLevel.PUBLIC)
+
+    @event(Collected)
     def __init__(
         self,
         title: str,
@@ -162,6 +185,7 @@ class Record(Aggregate):
         transfer_id: UUID | None,
         metadata: dict[str, str],
         reason: str | None,
+        security: int,
     ) -> None:
         self.title, self.source, self.medium_code = title, source, medium
         self.originals, self.transfer_id, self.metadata = originals, transfer_id, dict(metadata)
@@ -170,7 +194,7 @@ class Record(Aggregate):
         self.classification: str | None = None
         self.findings: list[str] = []
         self.retention_code: str | None = None
-        self.security_level = int(SecurityLevel.PUBLIC)
+        self.security_level = int(security)
         self.pages: dict[str, dict] = {}
         self.scanned_by: str | None = None
         self.qc_failures: dict[str, list[str]] = {}
@@ -199,7 +223,11 @@ class Record(Aggregate):
 
     @property
     def security(self) -> SecurityLevel:
-        return SecurityLevel(self.security_level)
+        """The level that grades the record (DESIGN §6): its 密级, or a pending appraisal proposal's if higher, so
+        a record a first appraiser judged 机密 is not shown as 公开 while it waits for the second appraiser."""
+        proposal = self.proposed_appraisal
+        proposed = int(proposal["security"]) if proposal else 0
+        return SecurityLevel(max(self.security_level, proposed))
 
     @property
     def retention(self) -> Retention | None:

@@ -12,30 +12,23 @@ from uuid import UUID, uuid4
 
 from flask import Blueprint, g, jsonify, request
 
-from application.authorisation import Action, Forbidden, authorise
+from application.authorisation import Action, Forbidden
 from application.history import parse_moment
-from application.search import SearchQuery
+from application.search import MAX_OFFSET, SearchQuery
 from domain.errors import InvalidValue
 from domain.values import Retention, SecurityLevel
 from web.auth import login_required, services
+from web.forms import LARGEST, VERSIONS, YEARS, json_fields, json_strings, json_text, optional_number, uuid_of, whole_number
 from web.openapi import OPENAPI
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_ENTRIES = 1000
 
 
-def _args_int(name: str, default: int | None = None, minimum: int = 0) -> int:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        if default is None:
-            raise InvalidValue(f"the query parameter {name} is required")
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidValue(f"{name} must be a whole number, not {raw!r}") from None
-    if value < minimum:
-        raise InvalidValue(f"{name} must be at least {minimum}")
+def _args_int(name: str, default: int | None = None, minimum: int = 0, maximum: int = LARGEST) -> int:
+    value = optional_number(request.args.get(name), name, minimum=minimum, maximum=maximum, default=default)
+    if value is None:
+        raise InvalidValue(f"the query parameter {name} is required")
     return value
 
 
@@ -49,10 +42,7 @@ def _body() -> dict[str, Any]:
 
 
 def _uuid(text: str, what: str = "record") -> UUID:
-    try:
-        return UUID(text)
-    except ValueError:
-        raise InvalidValue(f"{text!r} is not a {what} id") from None
+    return uuid_of(text, what)
 
 
 def _moment(name: str) -> datetime:
@@ -74,7 +64,11 @@ def _plain(row: dict[str, Any]) -> dict[str, Any]:
 
 def _page() -> tuple[int, int]:
     """offset and limit of a list (at most 100 a call, as search)."""
-    return _args_int("offset", 0), min(_args_int("limit", 50, minimum=1), 100)
+    return _args_int("offset", 0, maximum=MAX_OFFSET), _args_int("limit", 50, minimum=1, maximum=100)
+
+
+def _year() -> int | None:
+    return optional_number(request.args.get("year"), "year", minimum=YEARS[0], maximum=YEARS[1])
 
 
 @blueprint.get("/openapi.json")
@@ -101,23 +95,23 @@ def public_keys():  # type: ignore[no-untyped-def]
 @blueprint.get("/ledger/entries")
 @login_required
 def entries():  # type: ignore[no-untyped-def]
-    authorise(g.actor, Action.AUDIT_LEDGER)
+    services().archive.authorise(g.actor, Action.AUDIT_LEDGER)
     start = _args_int("start", 1, minimum=1)
-    end = min(_args_int("end", start + MAX_ENTRIES - 1, minimum=start), start + MAX_ENTRIES - 1)
+    end = min(_args_int("end", start + MAX_ENTRIES - 1, minimum=start, maximum=LARGEST + MAX_ENTRIES), start + MAX_ENTRIES - 1)
     return jsonify(entries=list(services().ledger.entries(start, end)))
 
 
 @blueprint.get("/ledger/proof/inclusion")
 @login_required
 def inclusion():  # type: ignore[no-untyped-def]
-    authorise(g.actor, Action.AUDIT_LEDGER)
+    services().archive.authorise(g.actor, Action.AUDIT_LEDGER)
     return jsonify(services().ledger.inclusion_proof(_args_int("seq", minimum=1), _args_int("size", minimum=1)))
 
 
 @blueprint.get("/ledger/proof/consistency")
 @login_required
 def consistency():  # type: ignore[no-untyped-def]
-    authorise(g.actor, Action.AUDIT_LEDGER)
+    services().archive.authorise(g.actor, Action.AUDIT_LEDGER)
     return jsonify(services().ledger.consistency_proof(_args_int("first", minimum=1), _args_int("second", minimum=1)))
 
 
@@ -133,10 +127,10 @@ def search():  # type: ignore[no-untyped-def]
     query = SearchQuery(
         text=a.get("q", ""),
         category=a.get("category") or None,
-        year=_args_int("year", 0) or None,
+        year=_year(),
         security=int(SecurityLevel.parse(security)) if security else None,
-        offset=_args_int("offset", 0),
-        limit=min(_args_int("limit", 20, minimum=1), 100),
+        offset=_args_int("offset", 0, maximum=MAX_OFFSET),
+        limit=_args_int("limit", 20, minimum=1, maximum=100),
     )
     result = svc.search.search(g.actor, query)
     return jsonify(total=result.total, facets=result.facets, hits=[vars(h) for h in result.hits])
@@ -154,7 +148,7 @@ def queues():  # type: ignore[no-untyped-def]
 def record(record_id: str):  # type: ignore[no-untyped-def]
     svc = services()
     svc.catalogue.refresh()
-    return jsonify(svc.catalogue.record(g.actor, _uuid(record_id), purpose=request.args.get("purpose")))
+    return jsonify(svc.catalogue.record(g.actor, _uuid(record_id)))
 
 
 @blueprint.get("/records/<record_id>/history")
@@ -169,9 +163,10 @@ def register():  # type: ignore[no-untyped-def]
     data = _body()
     record_id = services().archive.collect(
         g.actor,
-        title=str(data.get("title", "")),
-        source=str(data.get("source", "")),
-        metadata={str(k): str(v) for k, v in (data.get("metadata") or {}).items()},
+        title=json_text(data.get("title"), "title"),
+        source=json_text(data.get("source"), "source"),
+        metadata=json_fields(data.get("metadata"), "metadata"),
+        security=_level(data.get("security"), SecurityLevel.PUBLIC),  # as the office marked it (DESIGN §6)
     )
     return jsonify(record_id=str(record_id)), 201
 
@@ -180,10 +175,7 @@ def register():  # type: ignore[no-untyped-def]
 @login_required
 def catalogue(record_id: str):  # type: ignore[no-untyped-def]
     d = _body()
-    try:
-        year = int(d.get("year", 0))
-    except (TypeError, ValueError):
-        raise InvalidValue("year must be a whole number") from None
+    year = whole_number(d.get("year"), "year", minimum=YEARS[0], maximum=YEARS[1], echo=False)
     code = services().archive.catalogue(
         g.actor,
         _uuid(record_id),
@@ -202,7 +194,7 @@ def catalogue(record_id: str):  # type: ignore[no-untyped-def]
 def review(record_id: str):  # type: ignore[no-untyped-def]
     d = _body()
     services().archive.review(
-        g.actor, _uuid(record_id), passed=bool(d.get("passed")), findings=[str(x) for x in d.get("findings") or []]
+        g.actor, _uuid(record_id), passed=_flag(d.get("passed"), "passed"), findings=json_strings(d.get("findings"), "findings")
     )
     return jsonify(ok=True)
 
@@ -214,9 +206,9 @@ def appraise(record_id: str):  # type: ignore[no-untyped-def]
     done = services().archive.appraise(
         g.actor,
         _uuid(record_id),
-        retention=Retention.parse(str(d.get("retention", ""))),
-        security=SecurityLevel.parse(str(d.get("security", ""))),
-        reason=d.get("reason"),
+        retention=Retention.parse(json_text(d.get("retention"), "retention")),
+        security=_level(d.get("security")),
+        reason=json_text(d.get("reason"), "reason") or None,
     )
     # With double appraisal (DESIGN §6) the first appraiser's word is a proposal: no 档号 yet, a second must confirm.
     return jsonify(
@@ -227,6 +219,21 @@ def appraise(record_id: str):  # type: ignore[no-untyped-def]
 
 
 # -- digitisation ---------------------------------------------------------------------------------------------------
+
+
+def _level(value: Any, default: SecurityLevel | None = None) -> SecurityLevel:
+    """A security level from JSON: a name (公开 … 绝密, public … top_secret) or its number 0-4."""
+    if value is None and default is not None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise InvalidValue("security is a level: 公开, 内部, 秘密, 机密, 绝密 (or public … top_secret, 0-4)")
+    return SecurityLevel.parse(value)
+
+
+def _flag(value: Any, name: str) -> bool:
+    if value is not None and not isinstance(value, bool):
+        raise InvalidValue(f"{name} is true or false")
+    return bool(value)
 
 
 def _token_only() -> None:
@@ -253,12 +260,16 @@ def upload_pages(record_id: str):  # type: ignore[no-untyped-def]
 @login_required
 def quality_check(record_id: str):  # type: ignore[no-untyped-def]
     d = _body()
+    reason = json_text(d.get("reason"), "reason")
     if d.get("decision") == "override":
-        services().digitisation.override(g.actor, _uuid(record_id), str(d.get("reason") or ""))
+        services().digitisation.override(g.actor, _uuid(record_id), reason)
         return jsonify(qc="passed")
     if d.get("decision") == "rework":
-        pages = [int(p) for p in d.get("pages") or [] if str(p).isdigit()]
-        return jsonify(rework=services().digitisation.rework(g.actor, _uuid(record_id), pages or None, reason=d.get("reason")))
+        pages = d.get("pages") or []
+        if not isinstance(pages, list):
+            raise InvalidValue("pages is a list of page numbers")
+        numbers = [whole_number(p, "a page number", minimum=1, maximum=100_000) for p in pages]
+        return jsonify(rework=services().digitisation.rework(g.actor, _uuid(record_id), numbers or None, reason=reason or None))
     raise InvalidValue('decision is "override" (with a reason) or "rework" (optionally with pages)')
 
 
@@ -283,7 +294,7 @@ def ingest(record_id: str):  # type: ignore[no-untyped-def]
 @blueprint.get("/records/<record_id>/versions/<int:version>")
 @login_required
 def record_version(record_id: str, version: int):  # type: ignore[no-untyped-def]
-    if version < 1:
+    if version < VERSIONS[0]:
         raise InvalidValue("versions count from 1")
     return jsonify(services().desk.state_at(g.actor, _uuid(record_id), version))
 
@@ -297,7 +308,7 @@ def record_as_of(record_id: str):  # type: ignore[no-untyped-def]
 @blueprint.get("/records/<record_id>/diff")
 @login_required
 def record_diff(record_id: str):  # type: ignore[no-untyped-def]
-    first, second = _args_int("from", minimum=1), _args_int("to", minimum=1)
+    first, second = _args_int("from", minimum=1, maximum=VERSIONS[1]), _args_int("to", minimum=1, maximum=VERSIONS[1])
     changes = services().desk.diff(g.actor, _uuid(record_id), first, second)
     return jsonify(changes=[change.as_json() for change in changes])
 
@@ -315,7 +326,7 @@ def catalogue_list():  # type: ignore[no-untyped-def]
         state=a.get("state") or None,
         fonds=a.get("fonds") or None,
         category=a.get("category") or None,
-        year=_args_int("year", 0) or None,
+        year=_year(),
         org=a.get("org") or None,
     )
     offset, limit = _page()
@@ -370,30 +381,12 @@ def usage():  # type: ignore[no-untyped-def]
 # -- transfers (移交) ---------------------------------------------------------------------------------------------
 
 
-def _transfer_json(transfer: Any) -> dict[str, Any]:
-    return {
-        "transfer_id": str(transfer.id),
-        "department": transfer.department,
-        "state": transfer.state,
-        "expected": list(transfer.expected),
-        "received": dict(transfer.received),
-        "missing": list(transfer.missing),
-        "complete": getattr(transfer, "complete", None),  # known once the receipt is checked
-    }
-
-
-def _strings(value: Any, name: str) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InvalidValue(f"{name} is a list of strings")
-    return value
-
-
 @blueprint.post("/transfers")
 @login_required
 def register_transfer():  # type: ignore[no-untyped-def]
     d = _body()
     transfer_id = services().archive.register_transfer(
-        g.actor, department=str(d.get("department", "")), expected=_strings(d.get("expected"), "expected")
+        g.actor, department=str(d.get("department", "")), expected=json_strings(d.get("expected"), "expected")
     )
     return jsonify(transfer_id=str(transfer_id)), 201
 
@@ -401,15 +394,26 @@ def register_transfer():  # type: ignore[no-untyped-def]
 @blueprint.get("/transfers/<transfer_id>")
 @login_required
 def transfer(transfer_id: str):  # type: ignore[no-untyped-def]
-    return jsonify(_transfer_json(services().transfers.load(g.actor, _uuid(transfer_id, "transfer"))))
+    return jsonify(services().transfers.load(g.actor, _uuid(transfer_id, "transfer")).as_json())
 
 
 def _received_items(value: Any, department: str) -> list[tuple[str, UUID, dict[str, Any]]]:
-    """[{"item", "title"?}] as the transfer page's "item,title" lines: the title defaults to the item, the source is
-    the handing-over department."""
+    """[{"item", "title"?, "security"?}] as the transfer page's "item,title,level" lines: the title defaults to the
+    item, the source is the handing-over department, the level is what the department marked (公开 if none)."""
     if not isinstance(value, list) or not all(isinstance(v, dict) and isinstance(v.get("item"), str) for v in value):
-        raise InvalidValue('items is a list of {"item": "...", "title": "..."}')
-    return [(v["item"].strip(), uuid4(), {"title": str(v.get("title") or v["item"]), "source": department}) for v in value]
+        raise InvalidValue('items is a list of {"item": "...", "title": "...", "security": "..."}')
+    return [
+        (
+            v["item"].strip(),
+            uuid4(),
+            {
+                "title": json_text(v.get("title"), "title") or v["item"],
+                "source": department,
+                "security": _level(v.get("security"), SecurityLevel.PUBLIC),
+            },
+        )
+        for v in value
+    ]
 
 
 @blueprint.post("/transfers/<transfer_id>/receive")
@@ -435,7 +439,7 @@ def check_receipt(transfer_id: str):  # type: ignore[no-untyped-def]
 @login_required
 def ask_access():  # type: ignore[no-untyped-def]
     d = _body()
-    request_id = services().access.ask(g.actor, _uuid(str(d.get("record_id", ""))), str(d.get("purpose", "")))
+    request_id = services().access.ask(g.actor, _uuid(str(d.get("record_id", ""))), json_text(d.get("purpose"), "purpose"))
     return jsonify(request_id=str(request_id)), 201
 
 
@@ -445,8 +449,8 @@ def decide_access(request_id: str):  # type: ignore[no-untyped-def]
     d = _body()
     if not isinstance(d.get("approve"), bool):
         raise InvalidValue("approve is true or false")
-    reason = d.get("reason")
-    services().access.decide(g.actor, _uuid(request_id, "request"), d["approve"], str(reason) if reason else None)
+    reason = json_text(d.get("reason"), "reason") or None
+    services().access.decide(g.actor, _uuid(request_id, "request"), d["approve"], reason)
     return jsonify(status="approved" if d["approve"] else "refused")
 
 

@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from application.accounts import LoginRefused
 from application.archive import Conflict, NotFound
-from application.authorisation import Forbidden
+from application.authorisation import ANONYMOUS, Forbidden
 from application.bootstrap import ERROR_STATUS, Services
 from domain.errors import DomainError
 from web.i18n import compile_translations, pick_language
@@ -45,17 +45,18 @@ def create_app(services: Services | None = None, config: dict[str, Any] | None =
     app.config.update(config or {})
     app.extensions["archive"] = services
     Babel(app, locale_selector=pick_language)
-    csrf = CSRFProtect(app)
+    from web import administration, api, auth, pages
 
-    from web import api, auth, pages
+    app.before_request(auth.load_actor)  # before the CSRF check, so a refused form is recorded under its user
+    csrf = CSRFProtect(app)
 
     csrf.exempt(api.blueprint)  # the API takes writes only with a bearer token (see web/api.py)
 
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(administration.blueprint)
     app.register_blueprint(api.blueprint)
 
-    app.before_request(auth.load_actor)
     app.context_processor(_page_context)
     app.add_template_filter(when)
     app.add_template_filter(query)
@@ -170,9 +171,8 @@ def _error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Forbidden)
     def forbidden(error):  # type: ignore[no-untyped-def]
-        actor = g.get("actor")
-        if actor is not None:
-            services.record_denial(actor, request.endpoint or request.path, str(error))
+        if not error.recorded:  # the application records its own refusals (Archive.authorise); these are the web's
+            services.record_denial(g.get("actor") or ANONYMOUS, request.endpoint or request.path, str(error))
         return error_response(403, "forbidden", str(error))
 
     @app.errorhandler(NotFound)
@@ -198,6 +198,8 @@ def _error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf(error):  # type: ignore[no-untyped-def]
+        # DESIGN §6: a forged or expired form is a refusal like any other, and so an event.
+        services.record_denial(g.get("actor") or ANONYMOUS, "csrf", f"{request.method} {request.path}: {error.description}")
         return error_response(400, "csrf", "the form expired or did not come from this site; reload the page and try again")
 
     for status, code, message in (

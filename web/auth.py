@@ -42,6 +42,14 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
                 return error_response(401, "unauthenticated", "log in or send an API token (Authorization: Bearer …)")
             return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+        if g.actor.must_change_password and request.endpoint not in ("auth.account", "auth.logout"):
+            # A password an administrator set opens nothing but the account page, where its holder replaces it.
+            if request.path.startswith("/api/"):
+                from web.app import error_response
+
+                return error_response(403, "password_change_required", "replace the temporary password on the account page first")
+            flash(_("Choose a new password first: the one you were given is temporary."), "error")
+            return redirect(url_for("auth.account"))
         return view(*args, **kwargs)
 
     return wrapped

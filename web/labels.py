@@ -25,10 +25,18 @@ _NAVIGATION = [
     ("pages.qc_queue", lambda: _("Quality check"), Action.QC),
     ("pages.ledger", lambda: _("Ledger"), Action.AUDIT_LEDGER),
     ("pages.compliance", lambda: _("Compliance"), Action.READ_LOGS),
-    ("pages.users", lambda: _("Users"), Action.MANAGE_USERS),
+    ("admin.users", lambda: _("Users"), (Action.MANAGE_USERS, Action.ASSIGN_ROLES, Action.AUDIT_ADMINISTRATION)),
+    ("admin.audit", lambda: _("Security audit"), Action.AUDIT_ADMINISTRATION),
     ("pages.scheme", lambda: _("Archiving scheme"), Action.MANAGE_SCHEME),
 ]
 _NAV_BY_KEY: dict[tuple[str, frozenset[Any], bool], list[tuple[str, str]]] = {}
+
+
+def _opens(actor: Actor, needs: Action | tuple[Action, ...] | None) -> bool:
+    """Whether the link shows: for everyone signed in, or any of the permissions named."""
+    if needs is None:
+        return True
+    return any(actor.may(n) for n in (needs if isinstance(needs, tuple) else (needs,)))
 
 
 def navigation(actor: Actor | None, locale: str) -> list[tuple[str, str]]:
@@ -38,7 +46,7 @@ def navigation(actor: Actor | None, locale: str) -> list[tuple[str, str]]:
     key = (locale, actor.roles, actor.is_system)
     if key not in _NAV_BY_KEY:
         _NAV_BY_KEY[key] = [
-            (url_for(endpoint), label()) for endpoint, label, needs in _NAVIGATION if needs is None or actor.may(needs)
+            (url_for(endpoint), label()) for endpoint, label, needs in _NAVIGATION if _opens(actor, needs)
         ]
     return _NAV_BY_KEY[key]
 
@@ -121,8 +129,29 @@ def labels() -> dict[str, Any]:
             "DisposalApproved": _("Disposal approved"),
             "Destroyed": _("Destroyed"),
         },
+        "admin_event_names": {
+            "Registered": _("Account created"),
+            "RoleGranted": _("Role granted"),
+            "RoleRevoked": _("Role revoked"),
+            "ClearanceChanged": _("Clearance changed"),
+            "Disabled": _("Account disabled"),
+            "Enabled": _("Account enabled"),
+            "PasswordReset": _("Password reset"),
+            "PasswordChanged": _("Password changed"),
+            "TokenNoted": _("API token issued"),
+            "TokenForgotten": _("API token revoked"),
+            "Appointed": _("First security officer appointed"),
+            "Defined": _("Archiving scheme defined"),
+            "CategoryAdded": _("Category added"),
+            "ClassAdded": _("Class added"),
+            "RequiredMetadataSet": _("Required metadata set"),
+            "QCProfileSet": _("QC profile set"),
+            "DoubleAppraisalSet": _("Double appraisal set"),
+        },
         "role_names": {
-            "admin": _("administrator"),
+            "admin": _("system administrator"),
+            "security_officer": _("security officer"),
+            "security_auditor": _("security auditor"),
             "archivist": _("archivist"),
             "digitiser": _("digitiser"),
             "appraiser": _("appraiser"),
@@ -141,4 +170,4 @@ def when(value: Any) -> str:
         moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     except ValueError:
         return str(value)
-    return format_datetime(moment, "medium")
+    return f"{format_datetime(moment, 'medium')} {format_datetime(moment, 'z')}"  # local time, with its zone

@@ -163,9 +163,14 @@ OPENAPI: dict[str, Any] = {
         "/api/v1/records/{record_id}": _with_record(_get("a record's catalogue entry", [("purpose", "string", False)])),
         "/api/v1/records/{record_id}/history": _with_record(_get("a record's events with signature and ledger status")),
         "/api/v1/records": _post(
-            "register (collect) a paper record",
+            "register (collect) a paper record, graded at once by the security level its office marked (default 公开)",
             ["title"],
-            {"title": {"type": "string"}, "source": {"type": "string"}, "metadata": {"type": "object"}},
+            {
+                "title": {"type": "string"},
+                "source": {"type": "string"},
+                "metadata": {"type": "object", "additionalProperties": {"type": "string"}},
+                "security": {"type": "string", "description": "公开/内部/秘密/机密/绝密 or public … top_secret"},
+            },
         ),
         "/api/v1/records/{record_id}/catalogue": _with_record(
             _post(
@@ -276,7 +281,11 @@ OPENAPI: dict[str, Any] = {
                         "items": {
                             "type": "object",
                             "required": ["item"],
-                            "properties": {"item": {"type": "string"}, "title": {"type": "string"}},
+                            "properties": {
+                                "item": {"type": "string"},
+                                "title": {"type": "string"},
+                                "security": {"type": "string", "description": "the level the department marked"},
+                            },
                         },
                     }
                 },

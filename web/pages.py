@@ -27,14 +27,15 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from application.authorisation import Action, authorise
+from application.authorisation import Action
 from application.digitisation import Upload
 from application.history import parse_moment
-from application.search import SearchQuery
+from application.search import MAX_OFFSET, SearchQuery
 from domain.errors import DomainError
 from domain.records import Medium
 from domain.values import Retention, SecurityLevel
 from web.auth import login_required, services
+from web.forms import LARGEST, VERSIONS, YEARS, optional_number
 from web.progress import Running
 
 blueprint = Blueprint("pages", __name__)
@@ -62,13 +63,14 @@ def wrote() -> None:
     session["seen"] = services().archive.recorder.max_notification_id() or 0
 
 
-def _int(name: str, default: int | None = None) -> int | None:
-    raw = request.values.get(name, "").strip()
-    if not raw:
-        return default
+def _int(name: str, default: int | None = None, minimum: int = 0, maximum: int = LARGEST) -> int | None:
+    """A whole number from the form or query, within bounds (web/forms.py), or a message naming the field."""
+    raw = request.values.get(name, "")
     try:
-        return int(raw)
-    except ValueError:
+        return optional_number(raw, name, minimum=minimum, maximum=maximum, default=default)
+    except DomainError:
+        if raw.strip().lstrip("+-").isdigit():
+            raise DomainError(_("%(field)s must be between %(low)s and %(high)s", field=name, low=minimum, high=maximum)) from None
         raise DomainError(_("%(field)s must be a whole number", field=name)) from None
 
 
@@ -95,9 +97,9 @@ def dashboard():  # type: ignore[no-untyped-def]
 @blueprint.route("/records/new", methods=["GET", "POST"])
 @login_required
 def register():  # type: ignore[no-untyped-def]
-    authorise(g.actor, Action.COLLECT)
+    services().archive.authorise(g.actor, Action.COLLECT)
     if request.method == "GET":
-        return render_template("register.html", form={})
+        return render_template("register.html", form={}, levels=LEVELS)
     form = request.form
     try:
         record_id = services().archive.collect(
@@ -106,9 +108,10 @@ def register():  # type: ignore[no-untyped-def]
             source=form.get("source", ""),
             medium=Medium.PAPER,
             metadata={k: form[k].strip() for k in ("doc_number", "responsible", "date", "page_count") if form.get(k, "").strip()},
+            security=SecurityLevel.parse(form.get("security") or "0"),  # as the office marked it (DESIGN §6)
         )
     except DomainError as error:
-        return render_template("register.html", form=form, error=str(error)), 422
+        return render_template("register.html", form=form, error=str(error), levels=LEVELS), 422
     wrote()
     return redirect(url_for("pages.record", record_id=record_id))
 
@@ -116,7 +119,7 @@ def register():  # type: ignore[no-untyped-def]
 def _record_page(record_id: UUID, errors: dict[str, str] | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     svc = services()
     fresh()
-    shown = svc.desk.page(g.actor, record_id, purpose=request.args.get("purpose"))
+    shown = svc.desk.page(g.actor, record_id)
     return render_template(
         "record.html",
         record=shown.record,
@@ -164,7 +167,7 @@ def catalogue_form(record_id: str):  # type: ignore[no-untyped-def]
             rid,
             fonds=f.get("fonds", "").upper(),
             category=f.get("category", "").upper(),
-            year=_int("year") or 0,
+            year=_int("year", minimum=YEARS[0], maximum=YEARS[1]) or 0,
             org=f.get("org", "").upper(),
             classification=f.get("classification", "") or f.get("org", ""),
             retention=Retention.parse(f["retention"]) if f.get("retention") else None,
@@ -267,7 +270,7 @@ def qc_queue():  # type: ignore[no-untyped-def]
 @blueprint.get("/records/<record_id>/access.pdf")
 @login_required
 def access_pdf(record_id: str):  # type: ignore[no-untyped-def]
-    data = services().desk.access_pdf(g.actor, _uuid(record_id), purpose=request.args.get("purpose"))
+    data = services().desk.access_pdf(g.actor, _uuid(record_id))
     return Response(data, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{record_id}.pdf"'})
 
 
@@ -278,7 +281,7 @@ def access_pdf(record_id: str):  # type: ignore[no-untyped-def]
 @login_required
 def batch_import():  # type: ignore[no-untyped-def]
     """The manifest import of `archive import` from the browser: a manifest CSV and the page images it names."""
-    authorise(g.actor, Action.COLLECT)
+    services().archive.authorise(g.actor, Action.COLLECT)
     if request.method == "GET":
         return render_template("import.html", outcomes=None)
     from application.manifest import read_manifest
@@ -306,26 +309,36 @@ def batch_import():  # type: ignore[no-untyped-def]
 # -- transfers (移交) -------------------------------------------------------------------------------------------
 
 
-def _lines(text: str) -> list[tuple[str, str]]:
-    """ "item,title" lines (a title is optional for the expected list)."""
+def _lines(text: str) -> list[tuple[str, str, str]]:
+    """ "item,title[,security level]" lines (a title is optional for the expected list; the level is the one the
+    department marked on the record, 公开 if none)."""
     out = []
     for line in text.splitlines():
         if line.strip():
-            item, _, title = line.partition(",")
-            out.append((item.strip(), title.strip()))
+            item, _, rest = line.partition(",")
+            title, _, level = rest.rpartition(",") if rest.count(",") and _is_level(rest.rsplit(",", 1)[-1]) else (rest, "", "")
+            out.append((item.strip(), title.strip(), level.strip()))
     return out
+
+
+def _is_level(text: str) -> bool:
+    try:
+        SecurityLevel.parse(text)
+    except DomainError:
+        return False
+    return True
 
 
 @blueprint.route("/transfers", methods=["GET", "POST"])
 @login_required
 def transfers():  # type: ignore[no-untyped-def]
-    authorise(g.actor, Action.COLLECT)  # the form too: a page nobody may use is not shown
+    services().archive.authorise(g.actor, Action.COLLECT)  # the form too: a page nobody may use is not shown
     if request.method == "GET":
         return render_template("transfers.html", form={})
     form = request.form
     try:
         transfer_id = services().archive.register_transfer(
-            g.actor, department=form.get("department", ""), expected=[item for item, _ in _lines(form.get("expected", ""))]
+            g.actor, department=form.get("department", ""), expected=[item for item, _, _ in _lines(form.get("expected", ""))]
         )
     except DomainError as error:
         return render_template("transfers.html", form=form, error=str(error)), 422
@@ -344,8 +357,12 @@ def transfer(transfer_id: str):  # type: ignore[no-untyped-def]
             else:
                 found = svc.transfers.load(g.actor, tid)
                 items = [
-                    (item, uuid4(), {"title": title or item, "source": found.department})
-                    for item, title in _lines(request.form.get("received", ""))
+                    (
+                        item,
+                        uuid4(),
+                        {"title": title or item, "source": found.department, "security": SecurityLevel.parse(level or "0")},
+                    )
+                    for item, title, level in _lines(request.form.get("received", ""))
                 ]
                 svc.archive.receive_batch(g.actor, tid, items)
             wrote()
@@ -388,14 +405,14 @@ def search():  # type: ignore[no-untyped-def]
         text=a.get("q", ""),
         category=a.get("category") or None,
         fonds=a.get("fonds") or None,
-        year=_int("year"),
+        year=_int("year", minimum=YEARS[0], maximum=YEARS[1]),
         org=a.get("org") or None,
         retention=a.get("retention") or None,
-        security=_int("security"),
+        security=_int("security", maximum=int(max(SecurityLevel))),
         date_from=_date("from"),
         date_to=_date("to"),
         sort=a.get("sort", "relevance"),
-        offset=max(0, (_int("page", 1) or 1) - 1) * 20,
+        offset=((_int("page", 1, minimum=1, maximum=MAX_OFFSET // 20 + 1) or 1) - 1) * 20,
         limit=20,
     )
     result = svc.search.search(g.actor, query) if "q" in a else None
@@ -423,10 +440,10 @@ def browse():  # type: ignore[no-untyped-def]
         state=a.get("state") or None,
         fonds=a.get("fonds") or None,
         category=a.get("category") or None,
-        year=_int("year"),
+        year=_int("year", minimum=YEARS[0], maximum=YEARS[1]),
         org=a.get("org") or None,
     )
-    page = max(1, _int("page", 1) or 1)
+    page = _int("page", 1, minimum=1, maximum=MAX_OFFSET // 50 + 1) or 1
     total, rows = svc.catalogue.browse(g.actor, where, offset=(page - 1) * 50, limit=50)
     shown = [(r["code"] or "", r["record_id"], r["title"], r["state"], r["date"] or "") for r in rows]
     return render_template("browse.html", tree=svc.catalogue.tree(g.actor), total=total, rows=shown, page=page, args=a)
@@ -438,9 +455,9 @@ def browse():  # type: ignore[no-untyped-def]
 @blueprint.route("/ledger", methods=["GET", "POST"])
 @login_required
 def ledger():  # type: ignore[no-untyped-def]
-    authorise(g.actor, Action.AUDIT_LEDGER)
+    services().archive.authorise(g.actor, Action.AUDIT_LEDGER)
     svc, proof = services(), None
-    seq = _int("seq")
+    seq = _int("seq", minimum=1)
     checkpoint = svc.ledger.latest_checkpoint()
     if seq and checkpoint:
         proof = svc.ledger.inclusion_proof(seq, checkpoint["size"])
@@ -457,7 +474,7 @@ def ledger():  # type: ignore[no-untyped-def]
 def ledger_export():  # type: ignore[no-untyped-def]
     """The signed trail for offline verification (DESIGN §4): entries.jsonl, checkpoints.jsonl and keys.json in a
     zip; unpacked, `archive ledger verify DIR` or any verifier written against DESIGN §4 checks it."""
-    authorise(g.actor, Action.AUDIT_LEDGER)
+    services().archive.authorise(g.actor, Action.AUDIT_LEDGER)
     svc = services()
     bundle = tempfile.TemporaryFile(suffix=".zip")
     with tempfile.TemporaryDirectory(prefix="ledger-export-") as scratch:
@@ -479,7 +496,8 @@ def compliance():  # type: ignore[no-untyped-def]
     changes = None
     if a.get("record") and a.get("from") and a.get("to"):
         rid = _uuid(a["record"])
-        changes = svc.desk.diff(actor, rid, _int("from") or 0, _int("to") or 0)
+        first, second = (_int(n, minimum=VERSIONS[0], maximum=VERSIONS[1]) or 0 for n in ("from", "to"))
+        changes = svc.desk.diff(actor, rid, first, second)
     page = {
         "changes": changes,
         "args": a,
@@ -490,7 +508,7 @@ def compliance():  # type: ignore[no-untyped-def]
     if not a.get("as_of"):
         return render_template("compliance.html", replaying=None, **page)
     moment = parse_moment(a["as_of"])  # a bad date is refused here, before the page starts
-    authorise(actor, Action.READ_HISTORY)
+    services().archive.authorise(actor, Action.READ_HISTORY)
     # The catalogue as of a moment is replayed from the events (tens of seconds for 100,000 records): streamed.
     replaying = Running(
         lambda progress: svc.catalogue.as_of(actor, moment, progress=progress.advance),
@@ -507,7 +525,7 @@ def compliance():  # type: ignore[no-untyped-def]
 def scheme():  # type: ignore[no-untyped-def]
     """The archiving scheme editor: define a fonds, add categories and classes, set the QC profile and whether an
     appraisal needs two appraisers."""
-    authorise(g.actor, Action.MANAGE_SCHEME)
+    services().archive.authorise(g.actor, Action.MANAGE_SCHEME)
     svc, f, error = services(), request.form, None
     fonds = (request.values.get("fonds") or "").strip().upper()
     if request.method == "POST":
@@ -562,48 +580,3 @@ def _edit_scheme(svc: Any, action: str, fonds: str, f: Any) -> None:
         svc.archive.edit_scheme(actor, fonds, lambda s: s.set_qc_profile(profile, actor=actor.id))
     else:
         raise DomainError(_("unknown action"))
-
-
-@blueprint.route("/admin/users", methods=["GET", "POST"])
-@login_required
-def users():  # type: ignore[no-untyped-def]
-    authorise(g.actor, Action.MANAGE_USERS)
-    svc, f, error, found = services(), request.form, None, None
-    if request.method == "POST":
-        try:
-            if f.get("action", "add") == "add":
-                svc.archive.register_user(
-                    g.actor,
-                    username=f.get("username", ""),
-                    roles=f.getlist("roles"),
-                    clearance=SecurityLevel.parse(f.get("clearance", "1")),
-                    password_hash=svc.accounts.hash_new_password(f.get("password", "")),
-                )
-            else:
-                svc.archive.change_user(g.actor, f.get("username", ""), _user_change(f))
-        except (DomainError, ValueError) as problem:
-            error = str(problem)
-    if request.values.get("username") and not error:
-        found = svc.archive.find_user(request.values["username"])
-    return render_template("users.html", error=error, levels=LEVELS, found=found), 422 if error else 200
-
-
-def _user_change(f: Any) -> Callable[[Any], None]:
-    actor_id, action, reason = g.actor.id, f.get("action"), f.get("reason") or None
-    if action == "disable":
-        return lambda user: user.disable(actor=actor_id, reason=reason)
-    if action == "enable":
-        return lambda user: user.enable(actor=actor_id)
-    if action == "clearance":
-        level = SecurityLevel.parse(f.get("clearance", ""))
-        return lambda user: user.change_clearance(level, actor=actor_id, reason=reason)
-    if action in ("grant", "revoke"):
-        from domain.users import Role
-
-        role = Role(f.get("role", ""))
-        return (
-            (lambda user: user.grant_role(role, actor=actor_id))
-            if action == "grant"
-            else (lambda user: user.revoke_role(role, actor=actor_id))
-        )
-    raise DomainError(_("unknown action"))

@@ -9,10 +9,9 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, select
 
-from application.visibility import Visibility
 from infrastructure.bulk_gc import fewer_collections
 from infrastructure.readmodels.catalogue import CatalogueProjection
-from infrastructure.readmodels.queries import SORTS, visible
+from infrastructure.readmodels.queries import SORTS
 from infrastructure.readmodels.reader import SealedEventReader
 from infrastructure.readmodels.tables import catalogue, metadata
 
@@ -24,9 +23,9 @@ class CatalogueAsOf:
         self.reader = reader
         self.load = load
 
-    def rows(
-        self, moment: datetime, v: Visibility, batch: int = 2000, progress: Callable[[int], None] | None = None
-    ) -> list[dict[str, Any]]:
+    def rows(self, moment: datetime, batch: int = 2000, progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+        """Every record as it stood at `moment`, ungraded: the application grades them by their levels then and
+        now (application/catalogue.py as_of), which only it knows together."""
         scratch = create_engine("sqlite://", future=True)
         metadata.create_all(
             scratch, tables=[catalogue, *[t for t in metadata.sorted_tables if t.name in ("catalogue_pages", "record_steps")]]
@@ -40,7 +39,7 @@ class CatalogueAsOf:
                 start = notes[-1].id + 1
                 if progress:
                     progress(len(notes))
-            found = conn.execute(select(catalogue).where(visible(v)).order_by(*SORTS["code"], catalogue.c.record_id)).mappings()
+            found = conn.execute(select(catalogue).order_by(*SORTS["code"], catalogue.c.record_id)).mappings()
             result = [dict(r) for r in found]
         scratch.dispose()
         return result

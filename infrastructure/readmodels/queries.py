@@ -51,13 +51,21 @@ def _visible_values(v: Visibility) -> tuple[bool, dict[str, Any]]:
 # -- the compliance logs (DESIGN §6: a record above the officer's clearance never appears, not even in counts) -------
 
 # Each access with its record's catalogue row, if there is one (a login refusal has no record; a probe for an id that
-# never existed has no row and reveals nothing).
+# never existed has no row).
 _ACCESSES = access_log.outerjoin(catalogue, access_log.c.record_id == catalogue.c.record_id)
 
 
 def _access_visible(v: Visibility) -> ColumnElement[bool]:
-    """An access shows when its record is visible to the officer at the record's current level, or has no row."""
-    return or_(catalogue.c.record_id.is_(None), visible(v))
+    """A view or download shows when its record is visible to the officer at the record's current level (only an
+    existing record is ever viewed, so showing one of a hidden record would say that it exists). A refusal always
+    shows, but see _record_shown: who was refused, when and why is the officer's business."""
+    return or_(access_log.c.action == "denied", visible(v))
+
+
+def _record_shown(v: Visibility) -> ColumnElement[Any]:
+    """The record an access names, or NULL where the officer may not see it. A refused probe for a hidden record and
+    one for an id that never existed then look exactly alike (DESIGN §6: not an existence oracle)."""
+    return case((and_(catalogue.c.record_id.is_not(None), visible(v)), access_log.c.record_id), else_=null()).label("record_id")
 
 
 def _hits_seen(v: Visibility) -> ColumnElement[Any]:
@@ -165,6 +173,16 @@ class SqlCatalogue:
             )
         return {**dict(row), "pages": [dict(p) for p in pages]}
 
+    def levels(self, record_ids: list[str]) -> dict[str, int]:
+        """Today's security level of each record the catalogue knows (to grade a past view by the present too)."""
+        found: dict[str, int] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(record_ids), 500):
+                chunk = record_ids[start : start + 500]
+                rows = conn.execute(select(catalogue.c.record_id, catalogue.c.security).where(catalogue.c.record_id.in_(chunk)))
+                found.update({record_id: int(level) for record_id, level in rows})
+        return found
+
     def queues(self, v: Visibility) -> dict[str, int]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(catalogue.c.state, func.count()).where(visible(v)).group_by(catalogue.c.state))
@@ -183,7 +201,9 @@ class SqlCatalogue:
     def access_log(
         self, v: Visibility, record_id: str | None = None, user_id: str | None = None, limit: int = 500
     ) -> list[dict[str, Any]]:
-        query = select(access_log).select_from(_ACCESSES).where(_access_visible(v)).order_by(access_log.c.at.desc()).limit(limit)
+        columns = [_record_shown(v) if c.name == "record_id" else c for c in access_log.c]
+        columns.append(access_log.c.record_id.is_not(None).label("names_a_record"))  # withheld or not: one did
+        query = select(*columns).select_from(_ACCESSES).where(_access_visible(v)).order_by(access_log.c.at.desc()).limit(limit)
         if record_id:
             query = query.where(access_log.c.record_id == record_id)
         if user_id:

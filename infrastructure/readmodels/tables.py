@@ -1,6 +1,6 @@
 """Read-model tables (created and changed only by the Alembic migrations in alembic/versions)."""
 
-from sqlalchemy import JSON, Column, Date, Index, Integer, MetaData, SmallInteger, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, MetaData, SmallInteger, String, Table, Text
 
 metadata = MetaData()
 
@@ -93,4 +93,34 @@ search_log = Table(
     # The highest security level the hits could include; NULL for searches logged before it was (migration 0006).
     Column("ceiling", SmallInteger),
     Index("ix_search_log_day", "day"),
+)
+
+# 三员分立: what was done to accounts and schemes, by whom (the security auditor's page), and the accounts themselves.
+admin_log = Table(
+    "admin_log",
+    metadata,
+    Column("stream_id", String(36), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("at", String(40), nullable=False),
+    Column("actor_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),  # user | scheme
+    Column("action", String(40), nullable=False),  # the event: Registered, RoleGranted, ClearanceChanged…
+    Column("target", String(200), nullable=False),  # the user name or the fonds
+    Column("details", JSON, nullable=False),
+    Column("reason", Text),
+    Index("ix_admin_log_at", "at"),
+    Index("ix_admin_log_actor", "actor_id"),
+)
+
+user_directory = Table(
+    "user_directory",
+    metadata,
+    Column("user_id", String(36), primary_key=True),
+    Column("username", String(64), nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("clearance", SmallInteger, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("must_change_password", Boolean, nullable=False),
+    Column("updated_at", String(40), nullable=False),
+    Index("ix_user_directory_username", "username"),
 )

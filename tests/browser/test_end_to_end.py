@@ -5,6 +5,7 @@ Screenshots of the key pages go to test-artifacts/ (or $ARCHIVE_TEST_ARTIFACTS).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -18,6 +19,8 @@ from pathlib import Path
 import pytest
 
 from tests import pages
+
+TEMPORARY, OWN = "a temporary pass phrase", "correct horse battery"
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("ARCHIVE_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
@@ -79,23 +82,47 @@ def test_a_record_from_registration_to_search_and_the_ledger_verified_by_an_audi
         def shot(name: str) -> None:
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
+        def first_login(name: str) -> None:
+            """An account's first login: the temporary password opens only the account page, where it is replaced."""
+            login(name, TEMPORARY)
+            expect(page).to_have_url(re.compile(r"/account$"))
+            page.fill("#current-password", TEMPORARY)
+            page.fill("#new-password", OWN)
+            page.fill("#repeat-password", OWN)
+            page.click("#change-password")
+            expect(page.locator(".flash.ok")).to_be_visible()
+
+        # 三员分立: the system administrator creates accounts and appoints the first security officer, who gives roles.
         login("admin", admin_password)
+        for name in ("sec", "wang", "li", "zhao", "audit", "shen"):
+            page.goto(url + "/admin/users")
+            page.fill("#new-username", name)
+            page.fill("#new-password", TEMPORARY)
+            if name == "sec":
+                page.check("#first-security-officer")
+            page.click("#do-add-user")
+            expect(page.locator("#user-error")).to_have_count(0)
+        shot("users")
+        logout()
+
+        first_login("sec")
         for name, role, clearance in (
             ("wang", "archivist", "2"),
             ("li", "appraiser", "2"),
             ("zhao", "digitiser", "2"),
             ("audit", "auditor", "0"),
+            ("shen", "security_auditor", "0"),
         ):
-            page.goto(url + "/admin/users")
-            page.fill("input[name=username]", name)
-            page.fill("input[name=password]", "correct horse battery")
-            page.check(f"input[name=roles][value={role}]")
-            page.select_option("select[name=clearance]", clearance)
-            page.click("form.card button[type=submit]")
+            page.goto(url + f"/admin/users?username={name}")
+            page.select_option("#roles-form select[name=role]", role)
+            page.click("#do-grant")
+            expect(page.locator("#user-error")).to_have_count(0)
+            page.select_option("#roles-form select[name=clearance]", clearance)
+            page.click("#do-clearance")
             expect(page.locator("#user-error")).to_have_count(0)
         logout()
 
-        login("wang", "correct horse battery")
+        first_login("wang")
         shot("dashboard")
         page.goto(url + "/records/new")
         page.fill("#title", "关于进一步加强机关档案管理工作的通知")
@@ -114,14 +141,14 @@ def test_a_record_from_registration_to_search_and_the_ledger_verified_by_an_audi
         page.click("#do-review")
         logout()
 
-        login("li", "correct horse battery")
+        first_login("li")
         page.goto(record_url)
         page.select_option("#security", "1")
         page.click("#do-appraise")
         shot("after-appraise")
         logout()
 
-        login("zhao", "correct horse battery")
+        first_login("zhao")
         page.goto(record_url)
         shot("before-scan")
         page.set_input_files("#pages", str(scan))
@@ -132,7 +159,7 @@ def test_a_record_from_registration_to_search_and_the_ledger_verified_by_an_audi
         shot("record-after-qc-and-ocr")
         logout()
 
-        login("wang", "correct horse battery")
+        login("wang", OWN)
         page.goto(record_url)
         page.click("#do-ingest")
         page.goto(url + "/search")
@@ -147,7 +174,15 @@ def test_a_record_from_registration_to_search_and_the_ledger_verified_by_an_audi
         shot("record-history")
         logout()
 
-        login("audit", "correct horse battery")
+        first_login("shen")  # the security auditor reviews what both administrators did
+        page.goto(url + "/admin/audit")
+        expect(page.locator("#admin-log")).to_contain_text("shen")
+        # Seven accounts, the appointment, five roles and five clearances given, five passwords replaced.
+        assert page.locator("#admin-log tr").count() - 1 == 7 + 1 + 10 + 5
+        shot("security-audit")
+        logout()
+
+        first_login("audit")
         page.goto(url + "/ledger")
         page.click("#do-verify")
         expect(page.locator("#verify-result")).to_have_class("ok")
