@@ -102,6 +102,7 @@ def labels() -> dict[str, Any]:
             "security": _("Security level"),
         },
         "field_names": {
+            "title": _("Title"),
             "doc_number": _("Document number"),
             "responsible": _("Responsible party"),
             "date": _("Date"),
