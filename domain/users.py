@@ -129,7 +129,7 @@ class User(Aggregate):
         check_roles({*self.roles, Role(role)})
         self._role_granted(role=Role(role).value, actor=actor, reason=reason)
 
-    class RoleGranted(Aggregate.Event):
+    class RoleChange(Aggregate.Event):
         """Version 2 keeps the reason (shown to the security auditor); version 1 events had none."""
 
         role: str
@@ -141,21 +141,15 @@ class User(Aggregate):
         def upcast_v1_v2(state: dict) -> None:
             state["reason"] = None
 
+    class RoleGranted(RoleChange):
+        pass
+
+    class RoleRevoked(RoleChange):
+        pass
+
     @event(RoleGranted)
     def _role_granted(self, role: str, actor: str, reason: str | None) -> None:
         self.role_names = sorted({*self.role_names, role})
-
-    class RoleRevoked(Aggregate.Event):
-        """Version 2 keeps the reason, as RoleGranted."""
-
-        role: str
-        actor: str
-        reason: str | None
-        class_version = 2
-
-        @staticmethod
-        def upcast_v1_v2(state: dict) -> None:
-            state["reason"] = None
 
     def revoke_role(self, role: Role, actor: str, reason: str | None = None) -> None:
         if Role(role) not in self.roles:

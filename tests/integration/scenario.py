@@ -58,8 +58,15 @@ def reviewed(
     metadata: dict[str, str] | None = None,
 ) -> UUID:
     """One paper record collected, catalogued (its 档号 carries `retention`) and reviewed: waiting to be appraised."""
+    record_id = services.archive.collect(story.archivist, title=title, source="办公室", metadata=metadata or {})
+    return catalogue_and_review(services, story, record_id, year=year, category=category, retention=retention)
+
+
+def catalogue_and_review(
+    services: Services, story: Scenario, record_id: UUID, *, year: int = 2011, category: str = "WS", retention: str = "D30"
+) -> UUID:
+    """A collected record catalogued in Z109 · BGS and reviewed."""
     archive = services.archive
-    record_id = archive.collect(story.archivist, title=title, source="办公室", metadata=metadata or {})
     archive.catalogue(
         story.archivist,
         record_id,

@@ -17,34 +17,15 @@ from application.bootstrap import Services
 from domain.users import Role
 from domain.values import Retention, SecurityLevel
 from tests.integration import scenario
-from tests.integration.webclient import Browser, make_user
+from tests.integration.webclient import Browser, caller
 from web.app import create_app
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 
-class Api:
-    """A caller with a bearer token, as a scanner station or another system would be."""
-
-    def __init__(self, app: Flask, token: str) -> None:
-        self.client = app.test_client()
-        self.headers = {"Authorization": f"Bearer {token}"}
-
-    def get(self, path: str, **query: Any) -> Any:
-        return self.client.get(f"/api/v1{path}", query_string=query, headers=self.headers)
-
-    def post(self, path: str, body: Any = None) -> Any:
-        return self.client.post(f"/api/v1{path}", json=body if body is not None else {}, headers=self.headers)
-
-
 @pytest.fixture
 def app(services: Services) -> Flask:
     return create_app(services)
-
-
-def caller(services: Services, app: Flask, name: str, roles: list[Role], clearance: SecurityLevel) -> Api:
-    make_user(services, name, roles, clearance)
-    return Api(app, services.accounts.issue_token(SYSTEM, name, "api test")[1])
 
 
 def error(response: Any) -> dict[str, str]:

@@ -47,3 +47,25 @@ class Browser:
         """Post a form the way a browser would: with the CSRF token of the page it is on."""
         token = csrf(self.client.get(page_path).get_data(as_text=True))
         return self.client.post(action, data={**data, "csrf_token": token}, **kwargs)
+
+
+class Api:
+    """A caller with a bearer token, as a scanner station or another system would be."""
+
+    def __init__(self, app: Flask, token: str) -> None:
+        self.client = app.test_client()
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def get(self, path: str, **query: Any) -> Any:
+        return self.client.get(f"/api/v1{path}", query_string=query, headers=self.headers)
+
+    def post(self, path: str, body: Any = None) -> Any:
+        return self.client.post(f"/api/v1{path}", json=body if body is not None else {}, headers=self.headers)
+
+
+def caller(services: Services, app: Flask, name: str, roles: list[Role], clearance: SecurityLevel) -> Api:
+    """A user with these roles and a token of theirs (issued by the local operator)."""
+    from application.authorisation import SYSTEM
+
+    make_user(services, name, roles, clearance)
+    return Api(app, services.accounts.issue_token(SYSTEM, name, "api test")[1])

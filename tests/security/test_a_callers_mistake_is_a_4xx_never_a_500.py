@@ -9,8 +9,8 @@ import pytest
 from application.bootstrap import Services
 from domain.users import Role
 from tests.integration.clirunner import archive
-from tests.integration.webclient import Browser
-from tests.security.world import TOP, build, caller
+from tests.integration.webclient import Browser, caller
+from tests.security.world import TOP, build
 from web.app import create_app
 
 HUGE = "9" * 30

@@ -15,8 +15,8 @@ from domain.users import Role
 from domain.values import SecurityLevel
 from tests.integration import scenario
 from tests.integration.clirunner import archive
-from tests.integration.webclient import Browser, make_user
-from tests.security.world import PUBLIC, TOP, caller
+from tests.integration.webclient import Browser, caller, make_user
+from tests.security.world import PUBLIC, TOP
 from web.app import create_app
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from application.bootstrap import Services
 from domain.users import Role
-from tests.integration.webclient import Browser
-from tests.security.world import SECRET, TOP, build, caller
+from tests.integration.webclient import Browser, caller
+from tests.security.world import SECRET, TOP, build
 from web.app import create_app
 
 

@@ -16,7 +16,8 @@ from application.authorisation import Action, Actor
 from application.bootstrap import Services
 from domain.users import Role
 from tests.integration.clirunner import archive
-from tests.security.world import LOWERED_FIRST_TITLE, PUBLIC, SECRET, TOP, World, answer, build, caller
+from tests.integration.webclient import caller
+from tests.security.world import LOWERED_FIRST_TITLE, PUBLIC, SECRET, TOP, World, answer, build
 from web.app import create_app
 
 ROLES = [

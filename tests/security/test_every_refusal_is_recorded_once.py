@@ -7,8 +7,8 @@ from __future__ import annotations
 from application.bootstrap import Services
 from domain.activity import ActivityLog
 from domain.users import Role
-from tests.integration.webclient import Browser
-from tests.security.world import PUBLIC, answer, build, caller
+from tests.integration.webclient import Browser, caller
+from tests.security.world import PUBLIC, answer, build
 from web.app import create_app
 
 

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from application.bootstrap import Services
 from domain.users import Role
 from tests.integration.clirunner import archive
+from tests.integration.webclient import caller
 from tests.security.world import (
     DECLARED_TITLE,
     LOWERED_FIRST_TITLE,
@@ -18,7 +19,6 @@ from tests.security.world import (
     RAISED_TITLE,
     TOP,
     build,
-    caller,
 )
 from web.app import create_app
 

@@ -7,8 +7,8 @@ from uuid import uuid4
 
 from application.bootstrap import Services
 from domain.users import Role
-from tests.integration.webclient import Browser
-from tests.security.world import INTERNAL, PUBLIC, TOP, answer, build, caller
+from tests.integration.webclient import Browser, caller
+from tests.security.world import INTERNAL, PUBLIC, TOP, answer, build
 from web.app import create_app
 
 

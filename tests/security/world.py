@@ -18,14 +18,11 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from flask import Flask
-
 from application.authorisation import SYSTEM, Actor
 from application.bootstrap import Services
 from domain.users import Role
 from domain.values import Retention, SecurityLevel
 from tests.integration import scenario
-from tests.integration.webclient import make_user
 
 PUBLIC, INTERNAL, SECRET, CONFIDENTIAL, TOP = list(SecurityLevel)
 OPEN_TITLE, DECLARED_TITLE, RAISED_TITLE = "公开件甲", "绝密申报件乙", "升密件丙"
@@ -69,11 +66,11 @@ def build(services: Services) -> World:
     (declared,) = archive.receive_batch(
         archivist, transfer, [("1", uuid4(), {"title": DECLARED_TITLE, "source": "办公室", "security": TOP})]
     )
-    _catalogue_and_review(services, story, declared)
+    scenario.catalogue_and_review(services, story, declared)
     open_ = scenario.appraised(services, story, OPEN_TITLE, security=PUBLIC)
     raised = scenario.appraised(services, story, RAISED_TITLE, security=PUBLIC)
     lowered = archive.collect(archivist, title=LOWERED_FIRST_TITLE, source="办公室", security=TOP)
-    _catalogue_and_review(services, story, lowered)
+    scenario.catalogue_and_review(services, story, lowered)
     archive.appraise(appraiser, lowered, retention=Retention("D30"), security=TOP)
     archive.correct(archivist, lowered, {"title": LOWERED_TITLE}, reason="题名涉密，解密前改写")
     time.sleep(0.02)
@@ -84,39 +81,6 @@ def build(services: Services) -> World:
     services.catalogue.refresh()
     services.ledger.checkpoint()
     return World(archivist, appraiser, transfer, open_, declared, raised, lowered, middle, uuid4())
-
-
-def _catalogue_and_review(services: Services, story: scenario.Scenario, record_id: UUID) -> None:
-    services.archive.catalogue(
-        story.archivist,
-        record_id,
-        fonds="Z109",
-        category="WS",
-        year=2011,
-        org="BGS",
-        classification="办公室",
-        retention=Retention("D30"),
-    )
-    services.archive.review(story.archivist, record_id, passed=True)
-
-
-class Api:
-    """A caller with a bearer token."""
-
-    def __init__(self, app: Flask, token: str) -> None:
-        self.client = app.test_client()
-        self.headers = {"Authorization": f"Bearer {token}"}
-
-    def get(self, path: str, **query: Any) -> Any:
-        return self.client.get(f"/api/v1{path}", query_string=query, headers=self.headers)
-
-    def post(self, path: str, body: Any = None) -> Any:
-        return self.client.post(f"/api/v1{path}", json=body if body is not None else {}, headers=self.headers)
-
-
-def caller(services: Services, app: Flask, name: str, roles: list[Role], clearance: SecurityLevel) -> Api:
-    make_user(services, name, roles, clearance)
-    return Api(app, services.accounts.issue_token(SYSTEM, name, "security test")[1])
 
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
