@@ -91,6 +91,7 @@ def account():  # type: ignore[no-untyped-def]
                 flash(_("The two new passwords differ."), "error")
             else:
                 services().accounts.change_password(g.actor, request.form.get("current", ""), request.form.get("new", ""))
+                session["seen"] = services().archive.recorder.max_notification_id() or 0  # read-your-writes (pages.wrote)
                 flash(_("Password changed."), "ok")
         elif request.form.get("action") == "token":
             _token_id, new_token = services().accounts.issue_token(g.actor, g.actor.username, request.form.get("label", ""))

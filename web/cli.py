@@ -123,17 +123,20 @@ def user() -> None:
 def user_add(
     ctx: click.Context, name: str, roles: tuple[str, ...], clearance: str, password_stdin: bool, as_user: str | None
 ) -> None:
-    """Register a user; prints the user id."""
+    """Register a user; prints the user id. With --as an administrator the password is temporary: its holder
+    replaces it at the first login."""
     password = sys.stdin.readline().rstrip("\r\n")
     if len(password) < 10:
         raise click.UsageError("the password must have at least 10 characters")
     svc = services(ctx)
+    actor = resolve_actor(svc, as_user)
     user_id = svc.archive.register_user(
-        resolve_actor(svc, as_user),
+        actor,
         username=name,
         roles=[Role(r) for r in roles],
         clearance=SecurityLevel.parse(clearance),
         password_hash=svc.passwords.hash(password),
+        temporary_password=not actor.is_system,
     )
     click.echo(str(user_id))
 
