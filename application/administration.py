@@ -15,6 +15,8 @@ from uuid import UUID
 
 from application.archive import Archive, NotFound
 from application.authorisation import Action, Actor
+from application.ports import Sessions
+from domain.tokens import ApiToken
 from domain.users import User
 from domain.values import SecurityLevel
 
@@ -30,10 +32,11 @@ class UserDirectory(Protocol):
 
 
 class Administration:
-    def __init__(self, archive: Archive, log: AdministrationLog, directory: UserDirectory) -> None:
+    def __init__(self, archive: Archive, log: AdministrationLog, directory: UserDirectory, sessions: Sessions) -> None:
         self.archive = archive
         self.log = log
         self.directory = directory
+        self.sessions = sessions
 
     # -- the security officer: roles and clearance -------------------------------------------------------------
 
@@ -51,17 +54,24 @@ class Administration:
     # -- the system administrator: accounts --------------------------------------------------------------------
 
     def disable(self, actor: Actor, username: str, reason: str | None = None) -> None:
-        self._change(actor, Action.MANAGE_USERS, username, lambda user: user.disable(actor=actor.id, reason=reason))
+        """The account stops at once, everywhere, for good: its sessions end and its tokens are revoked, so enabling
+        it again later revives neither (its holder logs in anew and issues new tokens)."""
+        self._change(actor, Action.MANAGE_USERS, username, lambda user: user.disable(actor=actor.id, reason=reason), ends=True)
 
     def enable(self, actor: Actor, username: str) -> None:
         self._change(actor, Action.MANAGE_USERS, username, lambda user: user.enable(actor=actor.id))
 
     def reset_password(self, actor: Actor, username: str, password_hash: str, reason: str | None = None) -> None:
+        """A temporary password; what the account had open (sessions, tokens) ends with the old one."""
         self._change(
-            actor, Action.MANAGE_USERS, username, lambda user: user.reset_password(password_hash, actor=actor.id, reason=reason)
+            actor,
+            Action.MANAGE_USERS,
+            username,
+            lambda user: user.reset_password(password_hash, actor=actor.id, reason=reason),
+            ends=True,
         )
 
-    def _change(self, actor: Actor, action: Action, username: str, change: Callable[[User], None]) -> None:
+    def _change(self, actor: Actor, action: Action, username: str, change: Callable[[User], None], ends: bool = False) -> None:
         self.archive.authorise(actor, action)
         user = self.archive.find_user(username)
         if user is None:
@@ -70,7 +80,20 @@ class Administration:
             # DESIGN §6: nobody changes their own roles or clearance, nor disables themself.
             raise self.archive.refuse(actor, action.value, "you cannot change your own account's roles, clearance or standing")
         change(user)
-        self.archive.commit(user)
+        revoked = self._revoke_tokens(user, actor, why="the account was disabled or its password reset") if ends else []
+        self.archive.commit(user, *revoked)
+        if ends:
+            self.sessions.close_all(str(user.id))
+
+    def _revoke_tokens(self, user: User, actor: Actor, why: str) -> list[ApiToken]:
+        revoked = []
+        for token_id in list(getattr(user, "tokens", {})):
+            token = self.archive.load(ApiToken, UUID(token_id))
+            if not token.revoked:
+                token.revoke(actor=actor.id, reason=why)
+                revoked.append(token)
+            user.forget_token(token_id, actor=actor.id)
+        return revoked
 
     # -- reading -----------------------------------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ from infrastructure.ledger.audit import AuditReport, LedgerAudit
 from infrastructure.ledger.ledger import LedgerError, MerkleLedger
 from infrastructure.ledger.verify import VerificationReport, verify_export
 from infrastructure.ocr.recogniser import RapidTextRecogniser
+from infrastructure.password_policy import NistPasswordPolicy
 from infrastructure.passwords import Argon2idHasher
 from infrastructure.readmodels.administration import AdministrationProjection, SqlAdministrationLog, SqlUserDirectory
 from infrastructure.readmodels.as_of import CatalogueAsOf
@@ -146,7 +147,9 @@ class Services:
 
     @cached_property
     def administration(self) -> Administration:
-        return Administration(self.archive, SqlAdministrationLog(self.read_engine), SqlUserDirectory(self.read_engine))
+        return Administration(
+            self.archive, SqlAdministrationLog(self.read_engine), SqlUserDirectory(self.read_engine), self.sessions
+        )
 
     @cached_property
     def transfers(self) -> Transfers:
@@ -154,7 +157,14 @@ class Services:
 
     @cached_property
     def accounts(self) -> Accounts:
-        return Accounts(self.archive, self.passwords, SqlFailureWindow(self.engine, self.read_engine))
+        s = self.settings
+        return Accounts(
+            self.archive,
+            self.passwords,
+            SqlFailureWindow(self.engine, self.read_engine, limit=s.login_account_limit, seconds=s.login_window),
+            NistPasswordPolicy(),
+            address_failures=SqlFailureWindow(self.engine, self.read_engine, limit=s.login_address_limit, seconds=s.login_window),
+        )
 
     @cached_property
     def sessions(self) -> Sessions:

@@ -12,6 +12,14 @@ class PasswordHasher(Protocol):
     def verify(self, password_hash: str, password: str) -> bool: ...
 
 
+class PasswordPolicy(Protocol):
+    """Which passwords are acceptable (NIST SP 800-63B-4), and the one form they are hashed and compared in."""
+
+    def normalised(self, password: str) -> str: ...
+
+    def check(self, password: str, username: str = "") -> str: ...
+
+
 class Sessions(Protocol):
     """Signed-in browsers: a random id per login, mapped to the user (shared by all serving processes)."""
 
@@ -20,6 +28,8 @@ class Sessions(Protocol):
     def user(self, sid: str | None) -> str | None: ...
 
     def close(self, sid: str | None) -> None: ...
+
+    def close_all(self, user_id: str) -> None: ...
 
 
 class FailureLog(Protocol):

@@ -18,6 +18,15 @@ class ConfigurationError(Exception):
     """The environment does not describe a usable installation."""
 
 
+def _number(env: dict[str, str] | os._Environ[str], name: str, default: int, minimum: int) -> int:
+    raw = env.get(name) or ""
+    if not raw.strip():
+        return default
+    if not raw.strip().isdigit() or int(raw) < minimum or int(raw) > 10**9:
+        raise ConfigurationError(f"{name} must be a whole number of at least {minimum}, not {raw!r}")
+    return int(raw)
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -25,22 +34,30 @@ class Settings:
     signing_key: str | None = None  # base64 Ed25519 seed from ARCHIVE_SIGNING_KEY, overrides the key file
     witness_dir: Path | None = None
     checkpoint_interval: int = 300  # seconds between scheduled checkpoints
+    # Failed logins within `login_window` seconds that make one wait (OWASP ASVS 2.2.1): per account, and per client
+    # address (higher: an office behind one address must not lock itself out).
+    login_account_limit: int = 5
+    login_address_limit: int = 50
+    login_window: int = 300
+    # How many reverse proxies in front of the archive may say who the client is (X-Forwarded-For / -Proto). 0: the
+    # headers are ignored and the connection's address counts; never trust them by default (anyone can send them).
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         home = Path(env.get("ARCHIVE_HOME") or "./var").expanduser().resolve()
         witness = env.get("ARCHIVE_WITNESS_DIR")
-        try:
-            interval = int(env.get("ARCHIVE_CHECKPOINT_INTERVAL") or 300)
-        except ValueError:
-            raise ConfigurationError("ARCHIVE_CHECKPOINT_INTERVAL must be a whole number of seconds") from None
         settings = cls(
             home=home,
             database_url=env.get("ARCHIVE_DATABASE_URL") or None,
             signing_key=env.get("ARCHIVE_SIGNING_KEY") or None,
             witness_dir=Path(witness).expanduser().resolve() if witness else None,
-            checkpoint_interval=interval,
+            checkpoint_interval=_number(env, "ARCHIVE_CHECKPOINT_INTERVAL", 300, 1),
+            login_account_limit=_number(env, "ARCHIVE_LOGIN_ACCOUNT_LIMIT", 5, 1),
+            login_address_limit=_number(env, "ARCHIVE_LOGIN_ADDRESS_LIMIT", 50, 1),
+            login_window=_number(env, "ARCHIVE_LOGIN_WINDOW", 300, 1),
+            trusted_proxies=_number(env, "ARCHIVE_TRUSTED_PROXIES", 0, 0),
         )
         if settings.database_url:
             settings.postgres_url()  # fail early on a malformed URL

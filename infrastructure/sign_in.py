@@ -79,6 +79,11 @@ class SqlSessions:
             with self.engine.begin() as conn:
                 conn.execute(delete(web_sessions).where(web_sessions.c.sid_sha256 == _digest(sid)))
 
+    def close_all(self, user_id: str) -> None:
+        """End every session of a user, in every worker, for good (a disabled account, a reset password)."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(web_sessions).where(web_sessions.c.user_id == user_id))
+
 
 class SqlFailureWindow:
     """Failed sign-ins per key (a user name, a client address) within a sliding window."""

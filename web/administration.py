@@ -73,7 +73,7 @@ def _act(svc: Any, action: str, f: Any) -> None:
             actor,
             username=username,
             roles=["security_officer"] if appoint else [],
-            password_hash=svc.accounts.hash_new_password(f.get("password", "")),
+            password_hash=svc.accounts.hash_new_password(f.get("password", ""), username),
             temporary_password=not actor.is_system,  # the holder replaces it at the first login
         )
         flash(_("Account %(name)s created; the security officer gives its roles and clearance.", name=username), "ok")
@@ -86,7 +86,7 @@ def _act(svc: Any, action: str, f: Any) -> None:
     elif action == "enable":
         admin.enable(actor, username)
     elif action == "reset":
-        admin.reset_password(actor, username, svc.accounts.hash_new_password(f.get("password", "")), reason)
+        admin.reset_password(actor, username, svc.accounts.hash_new_password(f.get("password", ""), username), reason)
         flash(_("Password reset; %(name)s must change it at the next login.", name=username), "ok")
     else:
         raise DomainError(_("unknown action"))

@@ -14,9 +14,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, g, jsonify, render_template, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel, get_locale, get_translations
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from markupsafe import Markup
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from application.accounts import LoginRefused
 from application.archive import Conflict, NotFound
@@ -43,6 +45,12 @@ def create_app(services: Services | None = None, config: dict[str, Any] | None =
         BABEL_TRANSLATION_DIRECTORIES=str(compile_translations(services.settings.home / "translations")),
     )
     app.config.update(config or {})
+    app.session_interface = _SessionCookie()
+    if services.settings.trusted_proxies:
+        # Behind N trusted reverse proxies the client and the scheme are theirs to tell (X-Forwarded-For, -Proto);
+        # with none configured those headers are ignored: anyone can send them (DESIGN §6).
+        hops = services.settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.extensions["archive"] = services
     Babel(app, locale_selector=pick_language)
     from web import administration, api, auth, pages
@@ -80,6 +88,8 @@ def create_app(services: Services | None = None, config: dict[str, Any] | None =
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
+        if request.is_secure:  # served over HTTPS (directly or through a trusted proxy): keep it that way
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
         # What a signed-in user sees is graded by their clearance, and a response that sets the session cookie (it
         # is written after this hook, when the session changed) must not be replayed to anyone: no cached copies.
         # The stylesheet and script are the same for everyone: those a browser may keep.
@@ -88,6 +98,14 @@ def create_app(services: Services | None = None, config: dict[str, Any] | None =
         return response
 
     return app
+
+
+class _SessionCookie(SecureCookieSessionInterface):
+    """The session cookie is Secure whenever the request came over HTTPS (DESIGN §6), so a TLS deployment needs no
+    setting, and plain-HTTP loopback (`make run`) still works."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
 
 
 # Every page has a form (log out) and so a CSRF token. Flask-WTF signs the session's secret afresh for each page;

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Blueprint, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -12,6 +13,9 @@ from flask_wtf.csrf import generate_csrf
 
 from application.accounts import LoginRefused
 from application.bootstrap import Services
+from domain.errors import DomainError
+from domain.tokens import DEFAULT_DAYS, LONGEST_DAYS
+from web.forms import optional_number
 
 blueprint = Blueprint("auth", __name__)
 
@@ -70,8 +74,24 @@ def login():  # type: ignore[no-untyped-def]
     session.clear()  # a new session id at every login: nothing from before the login carries over
     session["sid"] = store.open(actor.id)
     generate_csrf()  # the session's CSRF secret goes into the login's cookie: the pages after it need not re-sign it
-    target = request.args.get("next") or ""
-    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("pages.dashboard"))
+    return redirect(safe_target(request.args.get("next")) or url_for("pages.dashboard"))
+
+
+# What browsers drop from a URL before they follow it (WHATWG URL): C0 controls and spaces at either end, and tabs
+# and newlines anywhere; a backslash counts as a slash. "/\t/evil.example" is "//evil.example" to a browser.
+_STRIPPED = "".join(chr(c) for c in range(0x21))
+
+
+def safe_target(target: str | None) -> str | None:
+    """`target` if, read as a browser reads it, it is a path on this site (no scheme, no host); else None. Decided by
+    a URL parser on the normalised text, not by its first characters."""
+    if not target:
+        return None
+    text = target.strip(_STRIPPED).replace("\t", "").replace("\n", "").replace("\r", "").replace("\\", "/")
+    parts = urlsplit(text)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return None
+    return urlunsplit(("", "", parts.path, parts.query, parts.fragment))
 
 
 @blueprint.post("/logout")
@@ -84,27 +104,39 @@ def logout():  # type: ignore[no-untyped-def]
 @blueprint.route("/account", methods=["GET", "POST"])
 @login_required
 def account():  # type: ignore[no-untyped-def]
-    new_token = None
+    new_token, errors, f = None, {}, request.form
     if request.method == "POST":
-        if request.form.get("action") == "password":
-            if request.form.get("new", "") != request.form.get("repeat", ""):
-                flash(_("The two new passwords differ."), "error")
-            else:
-                services().accounts.change_password(g.actor, request.form.get("current", ""), request.form.get("new", ""))
+        action = f.get("action")
+        try:
+            if action == "password":
+                if f.get("new", "") != f.get("repeat", ""):
+                    raise DomainError(_("The two new passwords differ."))
+                services().accounts.change_password(g.actor, f.get("current", ""), f.get("new", ""))
                 session["seen"] = services().archive.recorder.max_notification_id() or 0  # read-your-writes (pages.wrote)
                 flash(_("Password changed."), "ok")
-        elif request.form.get("action") == "token":
-            _token_id, new_token = services().accounts.issue_token(g.actor, g.actor.username, request.form.get("label", ""))
-        elif request.form.get("action") == "revoke":
-            services().accounts.revoke_token(g.actor, request.form.get("token_id", ""))
-            flash(_("Token revoked."), "ok")
+                if g.actor.must_change_password:  # the temporary one is replaced: the archive opens
+                    return redirect(url_for("pages.dashboard"))
+            elif action == "token":
+                days = optional_number(f.get("days"), "days", minimum=1, maximum=LONGEST_DAYS, default=DEFAULT_DAYS)
+                _token_id, new_token = services().accounts.issue_token(g.actor, g.actor.username, f.get("label", ""), days=days)
+            elif action == "revoke":
+                services().accounts.revoke_token(g.actor, f.get("token_id", ""))
+                flash(_("Token revoked."), "ok")
+        except DomainError as problem:
+            errors[action or "password"] = str(problem)
     tokens = services().accounts.tokens(g.actor, g.actor.username)
-    response = make_response(render_template("account.html", tokens=tokens, new_token=new_token))
-    return response
+    page = render_template(
+        "account.html", tokens=tokens, new_token=new_token, errors=errors, default_days=DEFAULT_DAYS, longest_days=LONGEST_DAYS
+    )
+    return make_response(page, 422 if errors else 200)
 
 
 @blueprint.get("/language/<code>")
 def language(code: str):  # type: ignore[no-untyped-def]
-    response = redirect(request.referrer if (request.referrer or "").startswith(request.host_url) else url_for("pages.dashboard"))
-    response.set_cookie("lang", code if code in ("zh", "en") else "zh", max_age=365 * 86400, samesite="Lax")
+    referrer = urlsplit(request.referrer or "")
+    back = safe_target(urlunsplit(("", "", referrer.path, referrer.query, ""))) if referrer.netloc == request.host else None
+    response = redirect(back or url_for("pages.dashboard"))
+    response.set_cookie(
+        "lang", code if code in ("zh", "en") else "zh", max_age=365 * 86400, samesite="Lax", secure=request.is_secure
+    )
     return response

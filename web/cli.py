@@ -23,6 +23,7 @@ from application.authorisation import SYSTEM, Actor, Forbidden
 from application.bootstrap import EXPECTED_ERRORS, Services, initialise, migrate
 from application.history import parse_moment
 from domain.errors import InvalidValue
+from domain.tokens import DEFAULT_DAYS, LONGEST_DAYS
 from domain.users import Role
 from domain.values import SecurityLevel
 
@@ -124,18 +125,20 @@ def user_add(
     ctx: click.Context, name: str, roles: tuple[str, ...], clearance: str, password_stdin: bool, as_user: str | None
 ) -> None:
     """Register a user; prints the user id. With --as an administrator the password is temporary: its holder
-    replaces it at the first login."""
+    replaces it at the first login. The password follows NIST SP 800-63B (15 characters or more, not a common one)."""
     password = sys.stdin.readline().rstrip("\r\n")
-    if len(password) < 10:
-        raise click.UsageError("the password must have at least 10 characters")
     svc = services(ctx)
+    try:
+        password_hash = svc.accounts.hash_new_password(password, name)
+    except InvalidValue as refused:
+        raise click.UsageError(str(refused)) from None
     actor = resolve_actor(svc, as_user)
     user_id = svc.archive.register_user(
         actor,
         username=name,
         roles=[Role(r) for r in roles],
         clearance=SecurityLevel.parse(clearance),
-        password_hash=svc.passwords.hash(password),
+        password_hash=password_hash,
         temporary_password=not actor.is_system,
     )
     click.echo(str(user_id))
@@ -200,7 +203,7 @@ def user_enable(ctx: click.Context, username: str, as_user: str | None) -> None:
 )
 def user_reset_password(ctx: click.Context, username: str, reason: str | None, as_user: str | None) -> None:
     svc = services(ctx)
-    password_hash = svc.accounts.hash_new_password(sys.stdin.readline().rstrip("\r\n"))
+    password_hash = svc.accounts.hash_new_password(sys.stdin.readline().rstrip("\r\n"), username)
     svc.administration.reset_password(resolve_actor(svc, as_user), username, password_hash, reason)
     click.echo(f"{username}: password reset; it must be changed at the next login")
 
@@ -216,12 +219,13 @@ def token() -> None:
 @token.command("create")
 @click.argument("username")
 @click.option("--label", default="", help="what the token is for, shown beside it in lists")
+@click.option("--days", default=DEFAULT_DAYS, show_default=True, type=click.IntRange(1, LONGEST_DAYS), help="how long it lives")
 @actor_option
 @click.pass_context
-def token_create(ctx: click.Context, username: str, label: str, as_user: str | None) -> None:
+def token_create(ctx: click.Context, username: str, label: str, days: int, as_user: str | None) -> None:
     """Issue a token for USERNAME; prints its id and the token (shown this once: only its SHA-256 is kept)."""
     svc = services(ctx)
-    token_id, secret = svc.accounts.issue_token(resolve_actor(svc, as_user), username, label or "command line")
+    token_id, secret = svc.accounts.issue_token(resolve_actor(svc, as_user), username, label or "command line", days=days)
     click.echo(f"{token_id} {secret}")
 
 
@@ -230,10 +234,10 @@ def token_create(ctx: click.Context, username: str, label: str, as_user: str | N
 @actor_option
 @click.pass_context
 def token_list(ctx: click.Context, username: str, as_user: str | None) -> None:
-    """The tokens USERNAME holds: id and label, one a line."""
+    """The tokens USERNAME holds: id, expiry (UTC) and label, one a line."""
     svc = services(ctx)
-    for token_id, label in svc.accounts.tokens(resolve_actor(svc, as_user), username).items():
-        click.echo(f"{token_id} {label}")
+    for t in svc.accounts.tokens(resolve_actor(svc, as_user), username):
+        click.echo(f"{t.token_id} {'expired' if t.expired else 'expires'} {t.expires_at} {t.label}")
 
 
 @token.command("revoke")
