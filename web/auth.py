@@ -89,7 +89,7 @@ def safe_target(target: str | None) -> str | None:
         return None
     text = target.strip(_STRIPPED).replace("\t", "").replace("\n", "").replace("\r", "").replace("\\", "/")
     parts = urlsplit(text)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+    if text.startswith("//") or parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
         return None
     return urlunsplit(("", "", parts.path, parts.query, parts.fragment))
 
