@@ -15,6 +15,10 @@ from domain.errors import InvalidValue
 
 FACETS = ("category", "fonds", "year", "org", "retention", "security")
 MAX_OFFSET = 10_000  # deep paging costs the index more than it helps a reader (and huge offsets overflow it)
+MAX_TEXT = 200
+# A query's cost grows with its different terms (each is matched in every searched field): 16 is more than a reader
+# types, and keeps the costliest query within ~10× a one-word one (benchmarks/README.md, issue 11).
+MAX_TERMS = 16
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,13 @@ class SearchIndex(Protocol):
     def clear(self) -> None: ...
     def search(self, query: SearchQuery) -> SearchResult: ...
     def count(self) -> int: ...
+    def terms(self, text: str) -> list[str]: ...  # the different terms the index would search the text for
+
+
+def refuse_costly(terms: list[str]) -> None:
+    """Refuse a query of more different terms than MAX_TERMS, before it reaches the index."""
+    if len(terms) > MAX_TERMS:
+        raise InvalidValue(f"a search can have up to {MAX_TERMS} different words; this one has {len(terms)}: leave some out")
 
 
 class Search:
@@ -82,8 +93,9 @@ class Search:
             visibility=visibility_with(actor, self.grants if approved is None else lambda _actor: approved),
             limit=max(1, min(query.limit, 100)),
             offset=max(0, query.offset),
-            text=query.text[:200],
+            text=query.text[:MAX_TEXT],
         )
+        refuse_costly(self.index.terms(scoped.text))
         result = self.index.search(scoped)
         self.archive.record_activity(
             actor,
