@@ -117,7 +117,7 @@ def refused(index: TantivySearchIndex, text: str) -> bool:
     if check is None:
         return False
     try:
-        check(index.terms(text))
+        check(index, text)
     except InvalidValue:
         return True
     return False

@@ -224,6 +224,27 @@ class TantivySearchIndex:
         """The different terms a text is searched for (folded, in order): what a query costs grows with these."""
         return list(dict.fromkeys(runs(text[:MAX_QUERY])))
 
+    def phrase_work(self, terms: list[str]) -> int:
+        """At most how many postings checking the terms' phrases reads: per field, a phrase's bigrams times the records
+        holding its rarest bigram (its positions are checked in each). Term queries are left out: one posting list a
+        field each, and a query has few of them (MAX_TERMS)."""
+        searcher, work = self.index.searcher(), 0
+        for term in terms:
+            parts = grams(term)
+            if len(parts) > 1:
+                work += sum(len(parts) * self._rarest(searcher, name, parts) for name in TEXT_FIELDS)
+        return work
+
+    @staticmethod
+    def _rarest(searcher: Any, name: str, parts: list[str]) -> int:
+        rarest = None
+        for part in parts:
+            found = searcher.doc_freq(name, part)
+            if found == 0:
+                return 0
+            rarest = found if rarest is None else min(rarest, found)
+        return rarest or 0
+
     def _search(self, query: SearchQuery) -> SearchResult:
         terms = self.terms(query.text)
         full = tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in (self._text_query(terms), *self._filters(query))])
