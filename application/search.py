@@ -15,6 +15,15 @@ from domain.errors import InvalidValue
 
 FACETS = ("category", "fonds", "year", "org", "retention", "security")
 MAX_OFFSET = 10_000  # deep paging costs the index more than it helps a reader (and huge offsets overflow it)
+MAX_TEXT = 200
+# A query's cost grows with its different terms (each is matched in every searched field): 16 is more than a reader
+# types, and keeps the costliest query within ~10× a one-word one (benchmarks/README.md, issue 11).
+MAX_TERMS = 16
+# Phrases (words of 3+ characters) found in nearly every record cost ~5 ms each at 100,000 records, positions checked
+# in every one: their work is estimated before running, and above this many postings a record refused (~10× a
+# normal query). Small archives are never refused for it.
+MAX_PHRASE_WORK = 6
+_PHRASE_WORK_FROM = 10_000
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,17 @@ class SearchIndex(Protocol):
     def clear(self) -> None: ...
     def search(self, query: SearchQuery) -> SearchResult: ...
     def count(self) -> int: ...
+    def terms(self, text: str) -> list[str]: ...  # the different terms the index would search the text for
+    def phrase_work(self, terms: list[str]) -> int: ...  # postings that checking their phrases reads, at most
+
+
+def refuse_costly(index: SearchIndex, text: str) -> None:
+    """Refuse, before it runs, a query of more different terms than MAX_TERMS or of phrases found nearly everywhere."""
+    terms = index.terms(text)
+    if len(terms) > MAX_TERMS:
+        raise InvalidValue(f"a search can have up to {MAX_TERMS} different words; this one has {len(terms)}: leave some out")
+    if index.phrase_work(terms) > MAX_PHRASE_WORK * max(index.count(), _PHRASE_WORK_FROM):
+        raise InvalidValue("these words are each in nearly every record, too many to search for at once: leave some out")
 
 
 class Search:
@@ -82,8 +102,9 @@ class Search:
             visibility=visibility_with(actor, self.grants if approved is None else lambda _actor: approved),
             limit=max(1, min(query.limit, 100)),
             offset=max(0, query.offset),
-            text=query.text[:200],
+            text=query.text[:MAX_TEXT],
         )
+        refuse_costly(self.index, scoped.text)
         result = self.index.search(scoped)
         self.archive.record_activity(
             actor,

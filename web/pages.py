@@ -415,7 +415,10 @@ def search():  # type: ignore[no-untyped-def]
         offset=((_int("page", 1, minimum=1, maximum=MAX_OFFSET // 20 + 1) or 1) - 1) * 20,
         limit=20,
     )
-    result = svc.search.search(g.actor, query) if "q" in a else None
+    try:
+        result = svc.search.search(g.actor, query) if "q" in a else None
+    except DomainError as error:  # e.g. too many words: said beside the search box, which keeps what was typed
+        return render_template("search.html", result=None, refine={}, query=query, args=a, error=str(error)), 422
     return render_template("search.html", result=result, refine=_refinements(result), query=query, args=a)
 
 

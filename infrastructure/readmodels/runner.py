@@ -36,6 +36,11 @@ class ExternalProjection(Protocol):
 
     def reset(self, conn: Connection) -> None: ...
 
+    # Optional: the target was found outdated and emptied on open (a search index of an older schema), so the
+    # projection must start again from the first event; replay_started() is called once its position is back at 0.
+    # def replay_needed(self) -> bool: ...
+    # def replay_started(self) -> None: ...
+
 
 def read_position(conn: Connection, name: str, for_update: bool = False) -> int:
     query = select(projection_positions.c.position).where(projection_positions.c.name == name)
@@ -105,6 +110,8 @@ class ProjectionRunner:
                 read_position(conn, projection.name, for_update=True)
                 projection.reset(conn)
                 write_position(conn, projection.name, 0)
+            if hasattr(projection, "replay_started"):
+                projection.replay_started()
         with ExitStack() as stack:
             stack.enter_context(fewer_collections())
             for projection in chosen:
@@ -114,6 +121,7 @@ class ProjectionRunner:
 
     def _round(self, chosen: Sequence[Any], limit: int) -> int:
         """Read the batch after the slowest projection's position and give each projection the part it lacks."""
+        self._restart_emptied(chosen)
         with self.engine.begin() as conn:
             positions = {p.name: read_position(conn, p.name) for p in chosen}
         start = min(positions.values(), default=0)
@@ -127,6 +135,16 @@ class ProjectionRunner:
             if positions[projection.name] < last:
                 self._apply(projection, batch, start, last)
         return len(notes)
+
+    def _restart_emptied(self, chosen: Sequence[Any]) -> None:
+        """A projection whose target was emptied on open starts again from 0 (its position is kept in SQL, the
+        target outside it: nothing else would tell the follower that the documents it wrote are gone)."""
+        for projection in chosen:
+            if hasattr(projection, "replay_needed") and projection.replay_needed():
+                with self.engine.begin() as conn:
+                    read_position(conn, projection.name, for_update=True)
+                    write_position(conn, projection.name, 0)
+                projection.replay_started()
 
     def _apply(self, projection: Any, batch: list[tuple[int, Any]], start: int, last: int) -> None:
         if hasattr(projection, "apply_external"):

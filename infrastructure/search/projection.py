@@ -73,3 +73,9 @@ class SearchProjection:
     def reset(self, conn: Connection) -> None:
         self.cache.clear()
         self.index.clear()
+
+    def replay_needed(self) -> bool:
+        return self.index.replay_needed()
+
+    def replay_started(self) -> None:
+        self.index.replay_started()

@@ -1,15 +1,18 @@
 """The search index (tantivy): Chinese, English and numbers matched as substrings, clearance inside every query.
 
-Text fields hold positioned bigrams (see bigrams.py); the original texts are kept in one stored JSON field for hit
-titles and snippets. Facets are tantivy aggregations over fast fields, run on the same query as the hits, so
+Text fields hold positioned bigrams (see bigrams.py); one more field, `chars`, holds every character of all of them,
+so a one-character term is one term query; the original texts are kept in one stored JSON field for hit titles and
+snippets. Facets are tantivy aggregations over fast fields, run on the same query as the hits, so
 counts and facet numbers obey the same visibility clause as the results.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import html
 import json
+import logging
 import os
 import shutil
 import threading
@@ -22,8 +25,10 @@ from typing import Any
 import tantivy
 
 from application.search import FACETS, SearchHit, SearchQuery, SearchResult
-from infrastructure.search.bigrams import grams, runs, tokens
+from infrastructure.search.bigrams import characters, grams, runs, tokens
 from infrastructure.search.snippets import snippet
+
+log = logging.getLogger(__name__)
 
 TOKENIZER = "positioned_bigrams"
 # DA/T 22 item-level fields that are searched, with their boosts.
@@ -36,6 +41,8 @@ TEXT_FIELDS = {
     "abstract": 1.5,
     "fulltext": 1.0,
 }
+# Every character of the text fields, for one-character terms (no positions: a character is matched on its own).
+CHARS = "chars"
 STORED = ("title", "code", "doc_number", "abstract", "fulltext", "date")
 SNIPPET_FIELDS = ("fulltext", "abstract", "title", "doc_number")
 KEYWORD_FIELDS = ("category", "fonds", "org", "retention")
@@ -45,7 +52,10 @@ MAX_QUERY = 200
 # search per change instead of one per asking. Keyed on the whole query, visibility included: an answer is only
 # ever given again to the same clearance and grants. About 20 KB an answer.
 RESULTS_KEPT = 2048
-_REGEX_META = set("\\.+*?()|[]{}^$#&-~")
+# Left in the index directory when an index of an older schema was cleared: the search projection's position must go
+# back to 0 so that its follower fills the new index from the event store (see replay_needed).
+REPLAY_NEEDED = "replay-needed"
+_OPEN_LOCK = "open.lock"
 
 
 class SearchIndexBusy(RuntimeError):
@@ -57,6 +67,7 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("record_id", stored=True, tokenizer_name="raw")
     for name in TEXT_FIELDS:
         builder.add_text_field(name, stored=False, tokenizer_name=TOKENIZER)
+    builder.add_text_field(CHARS, stored=False, tokenizer_name=TOKENIZER, index_option="freq")
     builder.add_bytes_field("stored", stored=True, indexed=False)
     for name in KEYWORD_FIELDS:
         builder.add_text_field(name, stored=False, tokenizer_name="raw", fast=True)
@@ -65,10 +76,6 @@ def _schema() -> tantivy.Schema:
     # Days since 0001-01-01, not a tantivy date: those stop at 1677, and archives hold older records.
     builder.add_integer_field("day", stored=False, indexed=True, fast=True)
     return builder.build()
-
-
-def _literal(char: str) -> str:
-    return "\\" + char if char in _REGEX_META else char
 
 
 class TantivySearchIndex:
@@ -82,9 +89,34 @@ class TantivySearchIndex:
         self._generation: tuple[int, int, int] | None = None
         self._results: dict[SearchQuery, tuple[tuple[int, int, int], SearchResult]] = {}
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.index = tantivy.Index(self.schema, path=str(self.directory))
+        self.index = self._open()
         # Tokenizers are not persisted with the index: register at every open.
         self.index.register_tokenizer(TOKENIZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
+
+    def _open(self) -> tantivy.Index:
+        """The index, or a new empty one where an older version's index (another schema) was: the index is a
+        projection, so it is cleared and marked for replay rather than refused. Under a lock, as every worker
+        process opens it at start."""
+        with open(self.directory / _OPEN_LOCK, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                return tantivy.Index(self.schema, path=str(self.directory))
+            except ValueError as mismatch:
+                if "schema does not match" not in str(mismatch) and not self.replay_needed():
+                    raise
+                log.warning("the search index at %s has an older schema: cleared, it is refilled from the event store", self.directory)
+                (self.directory / REPLAY_NEEDED).touch()  # first: a crash while clearing still leaves the mark
+                for path in self.directory.iterdir():
+                    if path.name not in (REPLAY_NEEDED, _OPEN_LOCK):
+                        shutil.rmtree(path) if path.is_dir() else path.unlink()
+                return tantivy.Index(self.schema, path=str(self.directory))
+
+    def replay_needed(self) -> bool:
+        """An older index was cleared here and the search projection has not yet been told to start again."""
+        return (self.directory / REPLAY_NEEDED).exists()
+
+    def replay_started(self) -> None:
+        (self.directory / REPLAY_NEEDED).unlink(missing_ok=True)
 
     # -- writing ------------------------------------------------------------------------------------------------
 
@@ -141,9 +173,12 @@ class TantivySearchIndex:
 
     def document(self, doc: dict[str, Any]) -> tantivy.Document:
         fields: dict[str, Any] = {"record_id": doc["record_id"], "security": int(doc.get("security") or 0)}
+        texts = [str(doc[name]) for name in TEXT_FIELDS if doc.get(name)]
         for name in TEXT_FIELDS:
             if doc.get(name):
                 fields[name] = tokens(str(doc[name]))
+        if texts:
+            fields[CHARS] = characters(texts)
         fields["stored"] = json.dumps({n: str(doc[n]) for n in STORED if doc.get(n)}, ensure_ascii=False).encode()
         if doc.get("date"):
             fields["day"] = doc["date"].toordinal()
@@ -185,8 +220,33 @@ class TantivySearchIndex:
             return (0, 0, 0)
         return (found.st_ino, found.st_mtime_ns, found.st_size)
 
+    def terms(self, text: str) -> list[str]:
+        """The different terms a text is searched for (folded, in order): what a query costs grows with these."""
+        return list(dict.fromkeys(runs(text[:MAX_QUERY])))
+
+    def phrase_work(self, terms: list[str]) -> int:
+        """At most how many postings checking the terms' phrases reads: per field, a phrase's bigrams times the records
+        holding its rarest bigram (its positions are checked in each). Term queries are left out: one posting list a
+        field each, and a query has few of them (MAX_TERMS)."""
+        searcher, work = self.index.searcher(), 0
+        for term in terms:
+            parts = grams(term)
+            if len(parts) > 1:
+                work += sum(len(parts) * self._rarest(searcher, name, parts) for name in TEXT_FIELDS)
+        return work
+
+    @staticmethod
+    def _rarest(searcher: Any, name: str, parts: list[str]) -> int:
+        rarest = None
+        for part in parts:
+            found = searcher.doc_freq(name, part)
+            if found == 0:
+                return 0
+            rarest = found if rarest is None else min(rarest, found)
+        return rarest or 0
+
     def _search(self, query: SearchQuery) -> SearchResult:
-        terms = runs(query.text[:MAX_QUERY])
+        terms = self.terms(query.text)
         full = tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in (self._text_query(terms), *self._filters(query))])
         searcher = self.index.searcher()
         options: dict[str, Any] = {"count": True, "offset": query.offset}
@@ -202,7 +262,9 @@ class TantivySearchIndex:
         return tantivy.Query.boolean_query([(tantivy.Occur.Must, self._term_query(term)) for term in terms])
 
     def _term_query(self, term: str) -> Any:
-        """Any searched field contains the term as a substring (boosted per field)."""
+        """Any searched field contains the term as a substring (boosted per field; a single character in any)."""
+        if len(term) == 1:
+            return tantivy.Query.term_query(self.schema, CHARS, term)
         return tantivy.Query.boolean_query(
             [
                 (tantivy.Occur.Should, tantivy.Query.boost_query(self._field_query(name, term), boost))
@@ -211,9 +273,6 @@ class TantivySearchIndex:
         )
 
     def _field_query(self, name: str, term: str) -> Any:
-        if len(term) == 1:  # a single character: any bigram that starts or ends with it, or a one-character run
-            c = _literal(term)
-            return tantivy.Query.regex_query(self.schema, name, f"{c}.|.{c}|{c}")
         parts = grams(term)
         if len(parts) == 1:
             return tantivy.Query.term_query(self.schema, name, parts[0])

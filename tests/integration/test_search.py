@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -184,3 +185,35 @@ def test_absurd_paging_and_years_are_refused_before_they_reach_the_index(service
         services.search.search(story.archivist, SearchQuery(text="档案", offset=2**62))
     with pytest.raises(InvalidValue, match="not a year"):
         services.search.search(story.archivist, SearchQuery(year=10**15))
+
+
+def test_an_index_of_an_older_schema_is_cleared_and_refilled_from_the_event_store(
+    services: Services, story: scenario.Scenario, library: dict[str, UUID]
+) -> None:
+    import tantivy
+
+    from infrastructure.search.tantivy_index import REPLAY_NEEDED
+
+    queries = ["预算", "沪", "归档", ""]
+    before = [(r.total, ids(r), r.facets) for r in (find(services, story.archivist, q) for q in queries)]
+    folder = services.settings.search_dir
+    services.close()
+    shutil.rmtree(folder)  # as an older version left it: another schema, documents in it, the projection at the tail
+    folder.mkdir()
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("record_id", stored=True, tokenizer_name="raw")
+    old = tantivy.Index(builder.build(), path=str(folder))
+    writer = old.writer(15_000_000, 1)
+    writer.add_document(tantivy.Document(record_id="stale"))
+    writer.commit()
+    writer.wait_merging_threads()
+    del writer, old
+    restarted = Services(services.settings)  # a server starting on it: opens, does not crash
+    try:
+        assert restarted.search_index.count() == 0 and (folder / REPLAY_NEEDED).exists()
+        restarted.projections.follow()  # the serving process's follower, one turn
+        assert not (folder / REPLAY_NEEDED).exists()
+        after = [(r.total, ids(r), r.facets) for r in (find(restarted, story.archivist, q) for q in queries)]
+        assert after == before
+    finally:
+        restarted.close()

@@ -1,6 +1,6 @@
 """The tokeniser and the snippet maker, on their own."""
 
-from infrastructure.search.bigrams import SEPARATOR, grams, tokens
+from infrastructure.search.bigrams import SEPARATOR, characters, grams, tokens
 from infrastructure.search.snippets import snippet
 
 
@@ -34,3 +34,7 @@ def test_the_snippet_window_is_where_the_matches_crowd() -> None:
     lone, crowd = "档案" + "无关的话" * 60, "档案馆藏档案，档案整理"
     out = snippet(lone + crowd + "无关的话" * 60, ["档案"])
     assert out.count("<mark>档案</mark>") == 3 and "馆藏" in out
+
+
+def test_every_character_of_every_field_is_a_token_of_its_own_folded() -> None:
+    assert characters(["档案 OK", "沪〔２００１〕"]).split() == list("档案ok沪〔2001〕")
