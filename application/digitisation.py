@@ -106,7 +106,8 @@ class Digitisation:
         record = self.archive.record_for(actor, record_id, Action.PROCESS)
         parameters = self.parameters_for(record)
         todo = [page for page in record.pages.values() if "web_sha256" not in page]
-        results = self.imaging.process([(self.blobs.get(p["sha256"]), int(p.get("frame", 0))) for p in todo], parameters)
+        originals = {sha256: self.blobs.get(sha256) for sha256 in {p["sha256"] for p in todo}}  # a file once, not per frame
+        results = self.imaging.process([(originals[p["sha256"]], int(p.get("frame", 0))) for p in todo], parameters)
         processed = {int(page["no"]): self._derivatives(page, result) for page, result in zip(todo, results, strict=True)}
         webs = [
             self.blobs.get(processed[int(n)]["web_sha256"] if int(n) in processed else p["web_sha256"])
