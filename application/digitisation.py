@@ -26,6 +26,11 @@ from domain.values import SecurityLevel
 AUTOMATIC_QC = Actor("system:qc", "automatic-qc", frozenset({Role.DIGITISER}), SecurityLevel.TOP_SECRET)
 # Long side of the web view; RESEARCH.md: OCR read a ~2000 px page better and faster than the full 300 dpi master.
 WEB_LONG_SIDE = 2000
+# The pixels one scan request (one record's pages, or one manifest row) may hold, over all its files, counted from the
+# headers before any frame is decoded. A 件 of a few hundred pages is ordinary: 450 A4 pages at 300 dpi (8.7 MP each)
+# or 55 A3 pages at 600 dpi fit, in some seconds of decoding; more is not one 件 but work a small upload of blank
+# frames would otherwise buy (issue 11 finding 10). The same figure caps one file (infrastructure/imaging/intake.py).
+MAX_SCAN_PIXELS = 4_000_000_000
 _SCAN_FIELDS = ("width", "height", "dpi", "colour", "pixels_sha256")
 _MEASURED = ("skew_degrees", "residual_skew_degrees", "clarity", "ink_per_mille", "border_ink_per_mille", "phash")
 
@@ -46,10 +51,22 @@ class Digitisation:
     # -- scanning -------------------------------------------------------------------------------------------------
 
     def check_uploads(self, uploads: Sequence[Upload]) -> list[tuple[Upload, str, list[Any]]]:
-        """Decode every file fully; raises (RejectedImage, an InvalidValue) before anything is stored."""
+        """Decode every file fully, one frame at a time, once their headers showed the whole request within bounds;
+        raises (RejectedImage, an InvalidValue) before anything is stored."""
         if not uploads:
             raise InvalidValue("no page images were given")
+        self._check_total(uploads)
         return [(upload, *self.imaging.read(upload.data, upload.name)) for upload in uploads]
+
+    def _check_total(self, uploads: Sequence[Upload]) -> None:
+        total = 0
+        for upload in uploads:
+            total += self.imaging.measure(upload.data, upload.name)[2]
+            if total > MAX_SCAN_PIXELS:
+                raise InvalidValue(
+                    f"{_label(upload.name)}: with it the page images come to {total:,} pixels, more than the "
+                    f"{MAX_SCAN_PIXELS:,} allowed in one scan (a few hundred pages); nothing was decoded"
+                )
 
     def scan(self, actor: Actor, record_id: UUID, uploads: Sequence[Upload], batch_id: str | None = None) -> list[dict]:
         """Take the page images of a record (or, in rework, the replacements for the pages asked for)."""
@@ -89,7 +106,8 @@ class Digitisation:
         record = self.archive.record_for(actor, record_id, Action.PROCESS)
         parameters = self.parameters_for(record)
         todo = [page for page in record.pages.values() if "web_sha256" not in page]
-        results = self.imaging.process([(self.blobs.get(p["sha256"]), int(p.get("frame", 0))) for p in todo], parameters)
+        originals = {sha256: self.blobs.get(sha256) for sha256 in {p["sha256"] for p in todo}}  # a file once, not per frame
+        results = self.imaging.process([(originals[p["sha256"]], int(p.get("frame", 0))) for p in todo], parameters)
         processed = {int(page["no"]): self._derivatives(page, result) for page, result in zip(todo, results, strict=True)}
         webs = [
             self.blobs.get(processed[int(n)]["web_sha256"] if int(n) in processed else p["web_sha256"])

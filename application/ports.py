@@ -81,6 +81,8 @@ class BlobStore(Protocol):
 class Imaging(Protocol):
     """Reading, processing and rendering page images (OpenCV / Pillow behind it)."""
 
+    def measure(self, data: bytes, name: str) -> tuple[str, int, int]: ...  # media type, frames, pixels: headers only
+
     def read(self, data: bytes, name: str) -> tuple[str, list[Any]]: ...
 
     def process(self, items: list[tuple[bytes, int]], parameters: dict[str, Any]) -> list[Any]: ...

@@ -11,7 +11,7 @@ from typing import Any
 
 import cv2
 
-from infrastructure.imaging.intake import IncomingPage, read_frame, read_pages
+from infrastructure.imaging.intake import IncomingPage, measure, read_frame, read_pages
 from infrastructure.imaging.processing import ProcessedPage, ProcessingParameters, access_pdf, process_page
 
 
@@ -25,6 +25,9 @@ class ParallelImaging:
         self.workers = workers or os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
+
+    def measure(self, data: bytes, name: str) -> tuple[str, int, int]:
+        return measure(data, name)
 
     def read(self, data: bytes, name: str) -> tuple[str, list[IncomingPage]]:
         return read_pages(data, name)
