@@ -29,6 +29,7 @@ from application.transfers import Transfers
 from domain.errors import DomainError
 from domain.users import Role
 from domain.values import SecurityLevel
+from infrastructure import home
 from infrastructure.blobs import BlobCorrupted, BlobNotFound, LocalBlobStore
 from infrastructure.config import ConfigurationError, Settings
 from infrastructure.db import make_engine
@@ -258,10 +259,18 @@ class Services:
                 self.__dict__[name].dispose()
 
 
+def keep_private() -> None:
+    """For the entry points (CLI, WSGI app): everything this process creates under ARCHIVE_HOME is the owner's alone,
+    whatever the umask it was started with (DESIGN §5: ARCHIVE_HOME 0700, files 0600)."""
+    home.keep_private()
+
+
 def initialise(settings: Settings | None = None) -> InitResult:
-    """Create ARCHIVE_HOME, the signing key, the schemas and the first administrator. Safe to run again."""
+    """Create ARCHIVE_HOME, the signing key, the schemas and the first administrator. Safe to run again; an
+    installation made before files were private (or by hand) is repaired: folders 0700, files 0600, blobs 0400."""
     settings = settings or Settings.from_env()
-    settings.home.mkdir(parents=True, exist_ok=True)
+    home.keep_private()
+    home.private_directory(settings.home)
     from infrastructure.migrations import upgrade  # alembic is heavy; only init and migrate need it
 
     keyring = KeyRing.create(settings.keys_dir, settings.signing_key)
@@ -279,10 +288,9 @@ def initialise(settings: Settings | None = None) -> InitResult:
                 clearance=SecurityLevel.TOP_SECRET,
                 password_hash=services.passwords.hash(password),
             )
-            fd = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(password + "\n")
+            home.write_private(password_file, (password + "\n").encode())
             created = True
+        home.repair([settings.home, settings.witness_path.parent], settings.blobs_dir)
         return InitResult(settings.home, keyring.active_key_id, created, password_file)
     finally:
         services.close()

@@ -2,7 +2,7 @@
 
 A blob lives at blobs/ab/cd/abcd…(64 hex): the name is its SHA-256, never a user's file name. Writes go to a
 temporary file in the same folder, are fsynced and renamed into place, so a crash leaves either nothing or the
-whole blob; stored blobs are made read-only. Every read re-checks the hash (fixity, PREMIS "fixity check"):
+whole blob; stored blobs are made read-only (0400). Every read re-checks the hash (fixity, PREMIS "fixity check"):
 a changed byte is reported, never served. More locations, replication and encryption sit behind the same port.
 """
 
@@ -46,7 +46,7 @@ class LocalBlobStore:
                 out.write(data)
                 out.flush()
                 os.fsync(out.fileno())
-            os.chmod(temporary, 0o444)
+            os.chmod(temporary, 0o400)  # read-only, and the owner's alone (DESIGN §5)
             os.replace(temporary, target)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

@@ -8,6 +8,7 @@ for browsers and JSON under /api; a user's mistake is a 4xx, never a 500.
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from application.accounts import LoginRefused
 from application.archive import Conflict, NotFound
 from application.authorisation import ANONYMOUS, Forbidden
-from application.bootstrap import ERROR_STATUS, Services
+from application.bootstrap import ERROR_STATUS, Services, keep_private
 from domain.errors import DomainError
 from web.i18n import compile_translations, pick_language
 from web.labels import labels, navigation, when
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 def create_app(services: Services | None = None, config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
+    keep_private()  # under any WSGI server too: what the archive writes is its owner's alone
     services = services or Services.from_env()
     app.config.update(
         SECRET_KEY=_secret_key(services.settings.keys_dir),
@@ -168,9 +170,10 @@ def _secret_key(keys_dir: Path) -> bytes:
     """Signs session cookies; kept beside the signing keys (0600) so restarts keep people logged in."""
     path = keys_dir / "session.key"
     if not path.exists():
-        keys_dir.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(secrets.token_bytes(32))
-        path.chmod(0o600)
+        keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # private from the first byte
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_bytes(32))
     return path.read_bytes()
 
 

@@ -20,7 +20,7 @@ import click
 
 from application.accounts import actor_of
 from application.authorisation import SYSTEM, Actor, Forbidden
-from application.bootstrap import EXPECTED_ERRORS, Services, initialise, migrate
+from application.bootstrap import EXPECTED_ERRORS, Services, initialise, keep_private, migrate
 from application.history import parse_moment
 from domain.errors import InvalidValue
 from domain.tokens import DEFAULT_DAYS, LONGEST_DAYS
@@ -80,6 +80,7 @@ def emit(data: Any, as_json: bool, text: Callable[[], None]) -> None:
 @click.version_option(package_name="records-archive")
 def main() -> None:
     """Event-sourced records archive (档案电子化归档). Data lives in ARCHIVE_HOME (default ./var)."""
+    keep_private()  # before anything under ARCHIVE_HOME is made; `archive serve`'s workers inherit it
 
 
 @main.command()
